@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Changwen;
+using Changwen.Cli;
+using Changwen.Cli.Commands;
+
+// One small file per command under Commands/, as fastText's main.cc has one function per subcommand.
+var root = new RootCommand("changwen (长文): train, diagnose, evaluate and serve classifiers for long Chinese documents.");
+foreach (var command in new[]
+         {
+             InspectCommand.Create(),
+         })
+    root.Subcommands.Add(command);
+
+try
+{
+    // Our own handler below prints user errors as one line; anything else is a bug and keeps its stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (UserInputException e)
+{
+    Console.Error.WriteLine($"changwen: {e.Message}");
+    return 2;
+}

@@ -1,0 +1,103 @@
+using Changwen.Data;
+
+namespace Changwen;
+
+/// <summary>
+/// Everything that decides how a model is made, parsed once from the command line (or an experiment plan), saved as
+/// <c>options.json</c> in the run folder and read back by every later command, so a model always knows how its input
+/// was made (fastText's <c>Args</c>, ML.NET's <c>Options</c>). Each stage reads only its own section.
+/// </summary>
+public sealed record TrainOptions
+{
+    public CorpusOptions Corpus { get; init; } = new();
+    public TokenizerOptions Tokenizer { get; init; } = new();
+    public VocabularyOptions Vocabulary { get; init; } = new();
+    public EncodingOptions Encoding { get; init; } = new();
+    public ModelOptions Model { get; init; } = new();
+    public OptimizerOptions Optimizer { get; init; } = new();
+}
+
+/// <summary>How to read a corpus and split it when it has no splits of its own.</summary>
+public sealed record CorpusOptions
+{
+    /// <summary>Layout; <c>null</c> detects it from the files.</summary>
+    public CorpusFormat? Format { get; init; }
+    /// <summary>Text encoding name (utf-8, gb18030, gbk); <c>null</c> detects it per file.</summary>
+    public string? Encoding { get; init; }
+    /// <summary>CSV/JSON column of the text; <c>null</c> tries content, then text.</summary>
+    public string? TextColumn { get; init; }
+    /// <summary>CSV/JSON column of the label; <c>null</c> tries category, then label.</summary>
+    public string? LabelColumn { get; init; }
+    /// <summary>Fractions of each class sent to val and test when the corpus has no splits (stratified, seeded).</summary>
+    public double ValFraction { get; init; } = 0.1;
+    public double TestFraction { get; init; } = 0.1;
+    public int SplitSeed { get; init; } = 42;
+}
+
+public enum TokenizerKind { Word, Char }
+
+/// <summary>How text becomes tokens.</summary>
+public sealed record TokenizerOptions
+{
+    /// <summary><c>word</c>: jieba segmentation (as in the original experiments); <c>char</c>: one token per character.</summary>
+    public TokenizerKind Kind { get; init; } = TokenizerKind.Word;
+    /// <summary>Optional jieba user dictionary (one word per line, optionally with a frequency).</summary>
+    public string? UserDictionary { get; init; }
+    /// <summary>Optional stop-word list, one word per line; those tokens are dropped.</summary>
+    public string? StopWords { get; init; }
+}
+
+/// <summary>Which tokens get ids. Id 0 is &lt;pad&gt;, id 1 is &lt;unk&gt;.</summary>
+public sealed record VocabularyOptions
+{
+    public int MinCount { get; init; } = 1;
+    /// <summary>At most this many entries including the two reserved ones; 0 = no limit.</summary>
+    public int MaxVocab { get; init; } = 50_000;
+}
+
+public enum TruncateSide { Head, Tail }
+public enum PadSide { Post, Pre }
+
+/// <summary>How token sequences become fixed-length id rows.</summary>
+public sealed record EncodingOptions
+{
+    /// <summary>Maximum words per document (the original used 50, 500 and 3000).</summary>
+    public int MaxLen { get; init; } = 500;
+    /// <summary><c>head</c> keeps the first MaxLen words, <c>tail</c> the last.</summary>
+    public TruncateSide Truncate { get; init; } = TruncateSide.Head;
+    /// <summary><c>post</c> pads after the words (the original), <c>pre</c> before them.</summary>
+    public PadSide Pad { get; init; } = PadSide.Post;
+}
+
+public enum ModelKind { Lstm, Mergenet }
+public enum InitKind { Default, Orthogonal }
+
+/// <summary>The network. Parameter names follow the original post.</summary>
+public sealed record ModelOptions
+{
+    public ModelKind Kind { get; init; } = ModelKind.Lstm;
+    public int EmbeddingDim { get; init; } = 128;
+    public int HiddenDim { get; init; } = 128;
+    /// <summary>LSTM layers (the post's layer_dim).</summary>
+    public int LayerDim { get; init; } = 1;
+    public InitKind Init { get; init; } = InitKind.Default;
+    /// <summary>MergeNet's Conv1d kernel width.</summary>
+    public int KernelSize { get; init; } = 3;
+    /// <summary>MergeNet's MaxPool1d kernel (the post's pkernel_size).</summary>
+    public int PkernelSize { get; init; } = 10;
+}
+
+/// <summary>How the model is trained: Adam, mini-batches, epochs.</summary>
+public sealed record OptimizerOptions
+{
+    public double Lr { get; init; } = 0.001;
+    public int BatchSize { get; init; } = 64;
+    public int Epochs { get; init; } = 10;
+    public int Seed { get; init; } = 42;
+    /// <summary>libtorch intra-op threads; 0 = every core.</summary>
+    public int Threads { get; init; } = 0;
+    /// <summary>Shuffle the training set every epoch (off reproduces unshuffled, label-ordered training).</summary>
+    public bool Shuffle { get; init; } = true;
+    /// <summary>Stop after this many epochs without a better validation accuracy; 0 = never.</summary>
+    public int Patience { get; init; } = 0;
+}
