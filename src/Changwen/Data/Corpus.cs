@@ -156,7 +156,7 @@ public sealed class Corpus
         var known = checkLabels && split != Split.Train && Format != CorpusFormat.IndexedTsv
             ? new HashSet<string>(Classes, StringComparer.Ordinal) : null;
         foreach (var part in _parts)
-            foreach (var doc in ReadPart(part, src => splitOf(src) == split, counters))
+            foreach (var doc in ReadPart(part, src => splitOf(src) == split, counters, countEmptyLines: split == Split.Train))
             {
                 if (known is not null && !known.Contains(doc.Label))
                     throw UserInputException.At(Full(FileOf(doc.Source)), LineOf(doc.Source),
@@ -320,11 +320,16 @@ public sealed class Corpus
         public readonly List<string> EmptySources = [];
     }
 
-    private IEnumerable<Document> ReadPart(Part part, Func<string, bool>? wanted, Counters counters) => Format switch
+    /// <summary>
+    /// The documents of one part that <paramref name="wanted"/> selects (all when null). Folder documents are
+    /// selected before their file is read. Line documents are parsed first: an empty one has no split (the split is
+    /// made of non-empty documents), so it is counted only when <paramref name="countEmptyLines"/> is set.
+    /// </summary>
+    private IEnumerable<Document> ReadPart(Part part, Func<string, bool>? wanted, Counters counters, bool countEmptyLines = true) => Format switch
     {
         CorpusFormat.Folders => ReadFolders(part, wanted, counters),
-        CorpusFormat.Csv => ReadCsv(part.Relative, wanted, counters),
-        _ => ReadLineFile(part.Relative, wanted, counters),
+        CorpusFormat.Csv => ReadCsv(part.Relative, wanted, counters, countEmptyLines),
+        _ => ReadLineFile(part.Relative, wanted, counters, countEmptyLines),
     };
 
     private IEnumerable<Document> ReadFolders(Part part, Func<string, bool>? wanted, Counters counters)
@@ -340,14 +345,13 @@ public sealed class Corpus
             }
     }
 
-    private IEnumerable<Document> ReadLineFile(string file, Func<string, bool>? wanted, Counters counters)
+    private IEnumerable<Document> ReadLineFile(string file, Func<string, bool>? wanted, Counters counters, bool countEmptyLines)
     {
         var full = Full(file);
         foreach (var (lineNo, line) in ReadLines(file))
         {
             if (line.Length == 0 || string.IsNullOrWhiteSpace(line)) continue; // blank lines are not documents
             var source = $"{file}:{lineNo}";
-            if (wanted is not null && !wanted(source)) continue;
             var (label, text) = Format switch
             {
                 CorpusFormat.Tsv => ParseTsv(line, full, lineNo),
@@ -355,6 +359,8 @@ public sealed class Corpus
                 CorpusFormat.Jsonl => ParseJson(line, full, lineNo),
                 _ => throw new InvalidOperationException($"{Format} is not a line format"),
             };
+            if (string.IsNullOrWhiteSpace(text) && !countEmptyLines) continue;
+            if (!string.IsNullOrWhiteSpace(text) && wanted is not null && !wanted(source)) continue;
             if (Make(label, text, source, counters) is { } doc) yield return doc;
         }
     }
@@ -387,8 +393,37 @@ public sealed class Corpus
         }
     }
 
-    private UserInputException UndecodableLine(string full, long line) =>
-        UserInputException.At(full, line, $"holds bytes that are not valid {Statistics.EncodingOf(RelativeOf(full)) ?? "text"} (near this line). Convert the file to UTF-8 or pass --encoding with its real encoding");
+    /// <summary>
+    /// The decoder fails a whole buffer ahead of the line being read, so the failing line is found by a second,
+    /// line-by-line pass (only on this error path).
+    /// </summary>
+    private UserInputException UndecodableLine(string full, long nearLine)
+    {
+        var name = Statistics.EncodingOf(RelativeOf(full)) ?? TextDecoding.Utf8Name;
+        var line = FirstUndecodableLine(full, TextDecoding.ByName(name)) ?? nearLine;
+        return UserInputException.At(full, line, $"holds bytes that are not valid {name}. Convert the file to UTF-8 or pass --encoding with its real encoding");
+    }
+
+    private static long? FirstUndecodableLine(string full, Encoding encoding)
+    {
+        using var stream = new BufferedStream(OpenRaw(full), 1 << 16);
+        var line = new MemoryStream();
+        long lineNo = 1;
+        bool Decodes()
+        {
+            try { encoding.GetCharCount(line.GetBuffer(), 0, (int)line.Length); return true; }
+            catch (DecoderFallbackException) { return false; }
+        }
+        int b;
+        while ((b = stream.ReadByte()) >= 0)
+        {
+            if (b != '\n') { line.WriteByte((byte)b); continue; }
+            if (!Decodes()) return lineNo;
+            lineNo++;
+            line.SetLength(0);
+        }
+        return Decodes() ? null : lineNo;
+    }
 
     /// <summary>A reader over a (possibly gzip-compressed) text file, in the encoding detected from its first bytes.</summary>
     private StreamReader OpenText(string file)
@@ -465,7 +500,7 @@ public sealed class Corpus
         }
     }
 
-    private IEnumerable<Document> ReadCsv(string file, Func<string, bool>? wanted, Counters counters)
+    private IEnumerable<Document> ReadCsv(string file, Func<string, bool>? wanted, Counters counters, bool countEmptyLines)
     {
         var full = Full(file);
         var options = new CsvReaderOptions
@@ -517,7 +552,8 @@ public sealed class Corpus
                     $"is not valid CSV ({e.Message.Split('\n')[0]}). Quote the whole field and double the quotes inside it (RFC 4180)");
             }
             var source = $"{file}:{line}";
-            if (wanted is not null && !wanted(source)) continue;
+            if (string.IsNullOrWhiteSpace(text) && !countEmptyLines) continue;
+            if (!string.IsNullOrWhiteSpace(text) && wanted is not null && !wanted(source)) continue;
             if (text.Contains('\0') || label.Contains('\0'))
                 throw UserInputException.At(full, line, "contains NUL bytes, so it is a binary or UTF-16 file, not text. Convert it to UTF-8");
             if (Make(Label(label, full, line), text, source, counters) is { } doc) yield return doc;

@@ -14,7 +14,14 @@ internal static class TextDecoding
     public const string Utf8Name = "utf-8";
     public const string Gb18030Name = "gb18030";
 
-    static TextDecoding() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    // Must stay the first static initializer: GB18030 below exists only once the code-page provider is registered.
+    private static readonly bool CodePagesRegistered = RegisterCodePages();
+
+    private static bool RegisterCodePages()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return true;
+    }
 
     /// <summary>Bytes sampled from the start of a line file to detect its encoding.</summary>
     public const int SampleBytes = 1 << 20;
@@ -41,6 +48,9 @@ internal static class TextDecoding
         }
     }
 
+    /// <summary>The strict encoding of a name this class reports (utf-8, gb18030, gbk).</summary>
+    public static Encoding ByName(string name) => Forced(name)?.Encoding ?? StrictUtf8;
+
     /// <summary>One document file, decoded. <paramref name="path"/> is only used in messages.</summary>
     public static (string Text, string EncodingName, bool NulPaddingTrimmed) DecodeDocument(byte[] bytes, string path, string? forcedName)
     {
@@ -62,13 +72,13 @@ internal static class TextDecoding
         if (span.StartsWith(Utf8Bom))
         {
             if (forced is null || forced.Value.Name == Utf8Name)
-                return (DecodeStrict(span[3..], StrictUtf8, Utf8Name, path, bytesBefore: 3, all: bytes), Utf8Name, nulPadding);
+                return (DecodeStrict(span[3..], StrictUtf8, Utf8Name, path), Utf8Name, nulPadding);
         }
         if (forced is { } f)
-            return (DecodeStrict(span, f.Encoding, f.Name, path, 0, bytes), f.Name, nulPadding);
+            return (DecodeStrict(span, f.Encoding, f.Name, path), f.Name, nulPadding);
 
         if (Utf8.IsValid(span)) return (StrictUtf8.GetString(span), Utf8Name, nulPadding);
-        return (DecodeStrict(span, StrictGb18030, "UTF-8 nor GB18030", path, 0, bytes), Gb18030Name, nulPadding);
+        return (DecodeStrict(span, StrictGb18030, "UTF-8 or GB18030", path, alsoTried: StrictUtf8), Gb18030Name, nulPadding);
     }
 
     /// <summary>
@@ -95,26 +105,37 @@ internal static class TextDecoding
         return tail[..end].IndexOf((byte)'\n') < 0;
     }
 
-    private static string DecodeStrict(ReadOnlySpan<byte> span, Encoding encoding, string name, string path, int bytesBefore, byte[] all)
+    private static string DecodeStrict(ReadOnlySpan<byte> span, Encoding encoding, string name, string path, Encoding? alsoTried = null)
     {
         try
         {
             return encoding.GetString(span);
         }
-        catch (DecoderFallbackException e)
+        catch (DecoderFallbackException)
         {
-            var offset = bytesBefore + FirstInvalidOffset(span, encoding, e);
-            throw UserInputException.At(path, LineAt(all, offset),
-                $"bytes at offset {offset} are not valid {name}. Convert the file to UTF-8 or pass --encoding with its real encoding");
+            // The exception's index is not reliably an offset into the input, so find the failing line directly.
+            // When neither encoding fits, the one that decodes further is the file's likely encoding: point there.
+            var line = FirstUndecodableLine(span, encoding);
+            if (alsoTried is not null) line = Math.Max(line, FirstUndecodableLine(span, alsoTried));
+            throw UserInputException.At(path, line,
+                $"holds bytes that are not valid {name}. Convert the file to UTF-8 or pass --encoding with its real encoding");
         }
     }
 
-    /// <summary>Where decoding fails: the exception's index when it is in range, else the first invalid UTF-8 byte.</summary>
-    private static int FirstInvalidOffset(ReadOnlySpan<byte> span, Encoding encoding, DecoderFallbackException e)
+    /// <summary>1-based number of the first line that <paramref name="encoding"/> cannot decode ('\n' never occurs inside a UTF-8 or GB18030 character).</summary>
+    public static long FirstUndecodableLine(ReadOnlySpan<byte> bytes, Encoding encoding)
     {
-        if (e.Index >= 0 && e.Index < span.Length && encoding is not UTF8Encoding) return e.Index;
-        Utf8.ToUtf16(span, new char[span.Length], out var read, out _, replaceInvalidSequences: false);
-        return read;
+        long line = 1;
+        while (true)
+        {
+            var end = bytes.IndexOf((byte)'\n');
+            var current = end < 0 ? bytes : bytes[..end];
+            try { encoding.GetCharCount(current); }
+            catch (DecoderFallbackException) { return line; }
+            if (end < 0) return line;
+            bytes = bytes[(end + 1)..];
+            line++;
+        }
     }
 
     /// <summary>1-based line number of a byte offset.</summary>
