@@ -58,8 +58,14 @@ public static class InspectCommand
         console.Write(lengths);
 
         var d = report.Duplicates;
-        var duplicates = new Table().Title("duplicate texts").AddColumns("within train", "within val", "within test", "val in train", "test in train", "test in val", "conflicting labels");
-        duplicates.AddRow($"{d.WithinTrain}", $"{d.WithinVal}", $"{d.WithinTest}", $"{d.ValInTrain}", $"{d.TestInTrain}", $"{d.TestInVal}", $"{d.ConflictingLabels}");
+        var duplicates = new Table().Title("duplicate texts").AddColumns("where", "documents");
+        foreach (var (where, n) in new[]
+                 {
+                     ("within train", d.WithinTrain), ("within val", d.WithinVal), ("within test", d.WithinTest),
+                     ("val also in train", d.ValInTrain), ("test also in train", d.TestInTrain), ("test also in val", d.TestInVal),
+                     ("with conflicting labels", d.ConflictingLabels),
+                 })
+            duplicates.AddRow(where, n > 0 && where.Contains("also") ? $"[yellow]{n:N0}[/]" : $"{n:N0}");
         console.Write(duplicates);
         foreach (var e in d.Examples.Take(5)) console.MarkupLine($"  [grey]{Markup.Escape(e)}[/]");
     }

@@ -139,14 +139,19 @@ public sealed class Corpus
     {
         var counters = new Counters();
         var known = split == Split.Train || Format == CorpusFormat.IndexedTsv ? null : new HashSet<string>(Classes, StringComparer.Ordinal);
+        // A full read of the training part finds the classes too, sparing line corpora a separate pass.
+        var trainLabels = split == Split.Train && _classes is null ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var part in _parts.Where(p => p.Split == split))
             foreach (var doc in ReadPart(part, null, counters))
             {
                 if (known is not null && !known.Contains(doc.Label))
                     throw UserInputException.At(Full(FileOf(doc.Source)), LineOf(doc.Source),
                         $"label '{doc.Label}' does not occur in the training part, so no model can learn it. Fix the label or add training documents for it");
+                trainLabels?.Add(doc.Label);
                 yield return doc;
             }
+        if (trainLabels is { Count: > 0 } && Format is not (CorpusFormat.Folders or CorpusFormat.IndexedTsv))
+            _classes ??= trainLabels.Order(StringComparer.Ordinal).ToList();
         Statistics.Commit(split, counters);
     }
 

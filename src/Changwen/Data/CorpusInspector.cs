@@ -68,9 +68,7 @@ public static class CorpusInspector
     /// <summary>Reads every split of <paramref name="corpus"/> once, holding only lengths and text hashes.</summary>
     public static CorpusReport Inspect(Corpus corpus, IProgress<ProgressUpdate>? progress = null)
     {
-        var classes = corpus.Classes;
         var perClass = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        foreach (var c in classes) perClass[c] = new int[3];
         var lengths = new List<int>();
         var firstSeen = new Dictionary<UInt128, (Split Split, string Source, string Label)>();
         var seenIn = new Dictionary<UInt128, byte>(); // bit per split the text occurs in
@@ -116,6 +114,8 @@ public static class CorpusInspector
         }
         progress?.Report(new ProgressUpdate("inspect", done, done));
 
+        var classes = corpus.Classes; // after the reads: reading train finds a line corpus's classes on the way
+        var classOrder = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var trainClasses = perClass.Count(kv => kv.Value[0] > 0);
         var trainCount = splitCounts[0];
         return new CorpusReport
@@ -128,7 +128,9 @@ public static class CorpusInspector
             HasOwnSplits = corpus.HasOwnSplits,
             OrderedByLabel = IsOrderedByLabel(labelRuns, trainClasses, trainCount),
             LabelRuns = labelRuns,
-            PerClass = perClass.Select(kv => new ClassCounts(kv.Key, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value.Sum())).ToList(),
+            PerClass = classes.Concat(perClass.Keys.Where(k => !classOrder.ContainsKey(k)))
+                .Select(c => perClass.TryGetValue(c, out var n) ? new ClassCounts(c, n[0], n[1], n[2], n.Sum()) : new ClassCounts(c, 0, 0, 0, 0))
+                .ToList(),
             CharLength = LengthPercentiles.Of(lengths),
             Duplicates = new DuplicateCounts(withinTrain, withinVal, withinTest, valInTrain, testInTrain, testInVal, conflicting, examples),
             SkippedEmpty = corpus.Statistics.SkippedEmpty.Values.Sum(),

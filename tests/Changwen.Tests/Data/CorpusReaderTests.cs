@@ -84,6 +84,24 @@ public class CorpusReaderTests
     }
 
     [Fact]
+    public void Reads_train_val_test_folders_of_class_folders_as_own_splits()
+    {
+        using var dir = new TempDir();
+        WriteFolders(Path.Combine(dir.Path, "train"), new Dictionary<string, int> { ["甲"] = 6, ["乙"] = 6 });
+        WriteFolders(Path.Combine(dir.Path, "val"), new Dictionary<string, int> { ["甲"] = 2, ["乙"] = 1 });
+        WriteFolders(Path.Combine(dir.Path, "test"), new Dictionary<string, int> { ["甲"] = 1, ["丙"] = 1 });
+        var corpus = Corpus.Open(dir.Path, Defaults);
+
+        Assert.Equal(CorpusFormat.Folders, corpus.Format);
+        Assert.True(corpus.HasOwnSplits);
+        Assert.Equal(["乙", "甲"], corpus.Classes);
+        Assert.Equal(12, corpus.Read(Split.Train).Count());
+        Assert.Equal("val/甲/0001.txt", corpus.Read(Split.Val).Last().Source);
+        var ex = Assert.Throws<UserInputException>(() => corpus.Read(Split.Test).ToList());
+        Assert.Contains("test/丙/0000.txt: label '丙' does not occur in the training part", ex.Message);
+    }
+
+    [Fact]
     public void Reads_tsv_split_files_plain_and_gzipped_with_line_sources()
     {
         using var dir = new TempDir();
