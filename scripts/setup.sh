@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Machine set-up shared by sample.sh and test.sh: a CJK font so PNG plots show Chinese class names.
+# Machine set-up shared by sample.sh and test.sh: a CJK font so PNG plots show Chinese class names
+# (WenQuanYi Micro Hei: ScottPlot clips Noto CJK, whose descent is unusually deep; see Evaluation/PlotStyle.cs).
 # Everything else (TorchSharp, libtorch, jieba.NET and its dictionaries) comes from NuGet on the first build.
 set -euo pipefail
-if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+if ! fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing fonts-noto-cjk (Chinese labels in plots)" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig) >/dev/null 2>&1 \
-      || echo "setup: could not install fonts-noto-cjk; plots will show boxes for Chinese labels" >&2
+    echo "setup: installing fonts-wqy-microhei (Chinese labels in plots)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fontconfig) >/dev/null 2>&1 \
+      || echo "setup: could not install fonts-wqy-microhei; plots will show boxes for Chinese labels" >&2
   else
-    echo "setup: no CJK font found (install fonts-noto-cjk); plots will show boxes for Chinese labels" >&2
+    echo "setup: no CJK font found (install fonts-wqy-microhei); plots will show boxes for Chinese labels" >&2
   fi
 fi
