@@ -1,0 +1,73 @@
+using Changwen.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Changwen.Models;
+
+/// <summary>Builds models from options, and saves and loads their weights (TorchSharp's <c>module.save</c> format).</summary>
+public static class ModelFactory
+{
+    /// <summary>
+    /// Builds the network <paramref name="options"/> describe. With a <paramref name="seed"/>, torch's global generator is
+    /// seeded first so the initial weights are reproducible (pass <c>TrainOptions.Optimizer.Seed</c>).
+    /// </summary>
+    public static TextClassifierModel Create(ModelOptions options, int vocabSize, int numClasses, int? seed = null)
+    {
+        if (vocabSize < 2) throw new ArgumentOutOfRangeException(nameof(vocabSize), vocabSize, "a vocabulary holds at least <pad> and <unk>");
+        if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "a classifier needs at least two classes");
+        if (options.EmbeddingDim < 1 || options.HiddenDim < 1 || options.LayerDim < 1 || options.KernelSize < 1 || options.PkernelSize < 1)
+            throw new UserInputException($"model sizes must be positive (embedding {options.EmbeddingDim}, hidden {options.HiddenDim}, layers {options.LayerDim}, kernel {options.KernelSize}, pool {options.PkernelSize}). Fix the model options");
+        if (seed is { } s) random.manual_seed(s);
+        return options.Kind switch
+        {
+            ModelKind.Lstm => new LstmClassifier(options, vocabSize, numClasses),
+            ModelKind.Mergenet => new MergeNet(options, vocabSize, numClasses),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown model kind"),
+        };
+    }
+
+    /// <summary>Builds a fresh model from <paramref name="options"/> and loads the weights saved at <paramref name="path"/>.</summary>
+    public static TextClassifierModel Load(string path, ModelOptions options, int vocabSize, int numClasses)
+    {
+        var model = Create(options, vocabSize, numClasses);
+        try
+        {
+            LoadWeights(model, path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the model's weights (parameters and BatchNorm statistics) atomically.</summary>
+    public static void SaveWeights(TextClassifierModel model, string path) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream);
+            model.save(writer);
+        });
+
+    /// <summary>Loads weights saved by <see cref="SaveWeights"/>; a missing, truncated or mismatched file is the user's to fix.</summary>
+    public static void LoadWeights(TextClassifierModel model, string path)
+    {
+        if (!File.Exists(path))
+            throw UserInputException.At(path, null, "weights file not found. Point to the best.pt or last.pt of a finished training run");
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream);
+            model.load(reader);
+            if (stream.Position != stream.Length)
+                throw new InvalidDataException($"{stream.Length - stream.Position} bytes left over");
+        }
+        // Any failure while reading is the file's: TorchSharp reports truncation, bad names and bad shapes with assorted exceptions.
+        catch (Exception e) when (e is not UserInputException)
+        {
+            throw UserInputException.At(path, null,
+                $"not weights of a {model.Options.Kind} model with these options ({e.Message.TrimEnd('.')}). Check the file is complete and was trained with the same options.json and vocabulary");
+        }
+    }
+}

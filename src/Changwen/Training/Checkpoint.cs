@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using Changwen.IO;
+using Changwen.Models;
+using TorchSharp.Modules;
+
+namespace Changwen.Training;
+
+/// <summary>
+/// Everything needed to continue a run after its last finished epoch: model weights, Adam state, where
+/// <c>metrics.jsonl</c> ended, and a fingerprint of the options. Written atomically at the end of each epoch; a
+/// SHA-256 over the payload makes a damaged file fail loudly instead of resuming from garbage.
+/// </summary>
+internal sealed record Checkpoint(int Epoch, long GlobalStep, long MetricsLength, string Fingerprint)
+{
+    public const string FileName = "checkpoint.bin";
+    private const string Magic = "changwen-checkpoint";
+    private const int Version = 1;
+
+    public void Save(string path, TextClassifierModel model, Adam optimizer)
+    {
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Epoch);
+            writer.Write(GlobalStep);
+            writer.Write(MetricsLength);
+            writer.Write(Fingerprint);
+            model.save(writer);
+            optimizer.save_state_dict(writer);
+        }
+        var bytes = payload.ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream);
+            writer.Write(Magic);
+            writer.Write(Version);
+            writer.Write(bytes.LongLength);
+            writer.Write(SHA256.HashData(bytes));
+            writer.Write(bytes);
+        });
+    }
+
+    /// <summary>
+    /// Reads the checkpoint and loads its weights and optimiser state into <paramref name="model"/> and
+    /// <paramref name="optimizer"/>. A damaged or foreign file throws <see cref="UserInputException"/>.
+    /// </summary>
+    public static Checkpoint Load(string path, TextClassifierModel model, Adam optimizer)
+    {
+        byte[] bytes;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream);
+            if (reader.ReadString() != Magic) throw new InvalidDataException("not a Changwen checkpoint");
+            var version = reader.ReadInt32();
+            if (version != Version) throw new InvalidDataException($"checkpoint version {version}, expected {Version}");
+            var length = reader.ReadInt64();
+            var hash = reader.ReadBytes(32);
+            if (length < 0 || length != stream.Length - stream.Position) throw new InvalidDataException("truncated");
+            bytes = reader.ReadBytes((int)length);
+            if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(hash)) throw new InvalidDataException("checksum mismatch");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw Damaged(path, e.Message);
+        }
+
+        using var payload = new MemoryStream(bytes);
+        using var payloadReader = new BinaryReader(payload, Encoding.UTF8);
+        var checkpoint = new Checkpoint(payloadReader.ReadInt32(), payloadReader.ReadInt64(), payloadReader.ReadInt64(), payloadReader.ReadString());
+        try
+        {
+            model.load(payloadReader);
+            optimizer.load_state_dict(payloadReader);
+        }
+        catch (Exception e) when (e is not UserInputException)
+        {
+            // The checksum held, so the file is whole: it belongs to a different model.
+            throw UserInputException.At(path, null, $"checkpoint does not fit this model ({e.Message.TrimEnd('.')}). Resume with the options the run was started with, or start a new run");
+        }
+        return checkpoint;
+    }
+
+    private static UserInputException Damaged(string path, string why) =>
+        UserInputException.At(path, null, $"checkpoint is damaged ({why}). Delete it to restart the run from epoch 1, or start a new run folder");
+}

@@ -1,0 +1,53 @@
+using Changwen.Data;
+using Changwen.Models;
+using static TorchSharp.torch;
+
+namespace Changwen.Training;
+
+/// <summary>Class probabilities from a trained model, for evaluation, the <c>TextClassifier</c> facade and the server.</summary>
+public static class Predictor
+{
+    /// <summary>
+    /// Softmax probabilities for every row of <paramref name="data"/> (<c>[Count][NumClasses]</c>), computed in eval mode
+    /// without gradients, <paramref name="batchSize"/> rows at a time. The model's train/eval mode is restored afterwards.
+    /// </summary>
+    public static float[][] PredictProbabilities(TextClassifierModel model, EncodedDataset data, int batchSize = 256)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        if (data.MaxLen < model.MinSequenceLength)
+            throw new UserInputException($"rows of {data.MaxLen} tokens are too short for {model.Options.Kind}, which needs at least {model.MinSequenceLength}. Encode with the max length the model was trained with");
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var result = new float[data.Count][];
+            var order = BatchOrder.ForEpoch(data.Count, shuffle: false, seed: 0, epoch: 0);
+            foreach (var rows in BatchOrder.Slices(order, batchSize))
+            {
+                using var scope = NewDisposeScope();
+                var batch = Batch.Create(data, rows);
+                var probabilities = nn.functional.softmax(model.call(batch.Ids, batch.Lengths), 1).data<float>().ToArray();
+                for (var i = 0; i < rows.Count; i++)
+                    result[rows[i]] = probabilities.AsSpan(i * model.NumClasses, model.NumClasses).ToArray();
+            }
+            return result;
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>The most probable class of every row.</summary>
+    public static int[] PredictLabels(TextClassifierModel model, EncodedDataset data, int batchSize = 256) =>
+        PredictProbabilities(model, data, batchSize).Select(ArgMax).ToArray();
+
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using Changwen.Data;
+using Changwen.IO;
+using Changwen.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Changwen.Training;
+
+/// <summary>
+/// Trains a classifier with Adam and cross-entropy, validating after every epoch, and keeps a run folder
+/// (see docs/training.md) from which a killed run can be resumed with identical results.
+/// </summary>
+public static class Trainer
+{
+    public const string BestWeights = "best.pt";
+    public const string LastWeights = "last.pt";
+    public const string SummaryFile = "summary.json";
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="train"/> for <c>options.Optimizer.Epochs</c> epochs (fewer with
+    /// <c>Patience</c>), writing <c>metrics.jsonl</c>, <c>best.pt</c>, <c>last.pt</c>, <c>checkpoint.bin</c> and
+    /// <c>summary.json</c> into <paramref name="runDir"/>. On return the model holds the best epoch's weights.
+    /// </summary>
+    /// <param name="model">A model built with <see cref="ModelFactory.Create"/> (seeded, for reproducible runs).</param>
+    /// <param name="resume">Continue the run in <paramref name="runDir"/> from its last finished epoch; the result equals
+    /// an uninterrupted run with the same seed and thread count. Without it, a folder that already holds a run is refused.</param>
+    /// <param name="ct">Stops training between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
+    public static TrainingSummary Train(TextClassifierModel model, EncodedDataset train, EncodedDataset val, TrainOptions options,
+        string runDir, bool resume = false, IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
+    {
+        var opt = options.Optimizer;
+        Validate(model, train, val, opt);
+        Directory.CreateDirectory(runDir);
+        var metricsPath = Path.Combine(runDir, MetricsLog.FileName);
+        var checkpointPath = Path.Combine(runDir, Checkpoint.FileName);
+        var bestPath = Path.Combine(runDir, BestWeights);
+        if (!resume && (File.Exists(metricsPath) || File.Exists(checkpointPath)))
+            throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it, or train into a new folder");
+
+        var threads = opt.Threads == 0 ? Environment.ProcessorCount : opt.Threads;
+        set_num_threads(threads);
+        random.manual_seed(opt.Seed);
+        using var optimizer = optim.Adam(model.parameters(), lr: opt.Lr);
+        var fingerprint = Fingerprint(options, train, val);
+
+        // Where to start: after the checkpoint's epoch, with metrics.jsonl cut back to what that epoch had written.
+        int firstEpoch = 1;
+        long globalStep = 0, metricsLength = 0;
+        if (resume && File.Exists(checkpointPath))
+        {
+            var checkpoint = Checkpoint.Load(checkpointPath, model, optimizer);
+            if (checkpoint.Fingerprint != fingerprint)
+                throw UserInputException.At(checkpointPath, null,
+                    "the run was started with different model options, optimiser settings or data. Resume with the original options.json and data, or start a new run folder");
+            (firstEpoch, globalStep, metricsLength) = (checkpoint.Epoch + 1, checkpoint.GlobalStep, checkpoint.MetricsLength);
+        }
+        var history = TruncateMetrics(metricsPath, metricsLength, firstEpoch - 1);
+        DeleteStaleTemporaryFiles(runDir);
+
+        var parameters = model.parameters().Sum(p => p.numel());
+        TrainingSummary Summarize(bool finished, bool stoppedEarly) =>
+            Summary(model.Options.Kind, history, opt, train, val, parameters, threads, finished, stoppedEarly);
+
+        var stopped = PatienceExhausted(history, opt.Patience);
+        using (var metrics = new FileStream(metricsPath, FileMode.Append, FileAccess.Write, FileShare.Read))
+        {
+            for (var epoch = firstEpoch; epoch <= opt.Epochs && !stopped; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                // Reseeding per epoch makes any randomness inside an epoch (dropout, later) independent of where a run resumed.
+                random.manual_seed(BatchOrder.EpochSeed(opt.Seed, epoch));
+                var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, opt, epoch, ref globalStep, metrics, progress, ct);
+                var trainSeconds = clock.Elapsed.TotalSeconds;
+                ct.ThrowIfCancellationRequested();
+                var (valLoss, valAccuracy) = Evaluate(model, val, opt.BatchSize, $"validate {epoch}", progress, ct);
+
+                var record = new EpochRecord
+                {
+                    Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAccuracy, ValLoss = valLoss, ValAccuracy = valAccuracy,
+                    Seconds = clock.Elapsed.TotalSeconds, DocsPerSecond = train.Count / Math.Max(trainSeconds, 1e-9),
+                    Lr = optimizer.ParamGroups.First().LearningRate,
+                };
+                var improved = history.Count == 0 || valAccuracy > history.Max(r => r.ValAccuracy);
+                history.Add(record);
+                metrics.Write(MetricsLog.Line(record));
+                metrics.Flush(flushToDisk: true); // the checkpoint below records this length, so it must be on disk first
+
+                // Weights before the checkpoint: a kill in between redoes this epoch, which rewrites them identically.
+                if (improved) ModelFactory.SaveWeights(model, bestPath);
+                ModelFactory.SaveWeights(model, Path.Combine(runDir, LastWeights));
+                new Checkpoint(epoch, globalStep, metrics.Length, fingerprint).Save(checkpointPath, model, optimizer);
+
+                stopped = PatienceExhausted(history, opt.Patience);
+                AtomicFile.WriteAllText(Path.Combine(runDir, SummaryFile), Json.Serialize(Summarize(finished: false, stoppedEarly: stopped)));
+                progress?.Report(new ProgressUpdate($"epoch {epoch}/{opt.Epochs}", epoch, opt.Epochs, Describe(record, opt.Epochs, improved)));
+            }
+        }
+
+        if (File.Exists(bestPath)) ModelFactory.LoadWeights(model, bestPath);
+        var summary = Summarize(finished: true, stoppedEarly: stopped);
+        AtomicFile.WriteAllText(Path.Combine(runDir, SummaryFile), Json.Serialize(summary));
+        return summary;
+    }
+
+    private static (double Loss, double Accuracy) TrainEpoch(TextClassifierModel model, Adam optimizer, EncodedDataset train,
+        OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        model.train();
+        var order = BatchOrder.ForEpoch(train.Count, opt.Shuffle, opt.Seed, epoch);
+        var batches = BatchOrder.Count(train.Count, opt.BatchSize);
+        var stage = $"epoch {epoch}/{opt.Epochs}";
+        double lossSum = 0;
+        long correct = 0, done = 0;
+        foreach (var rows in BatchOrder.Slices(order, opt.BatchSize))
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var batch = Batch.Create(train, rows);
+            var logits = model.call(batch.Ids, batch.Lengths);
+            var loss = nn.functional.cross_entropy(logits, batch.Labels);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+
+            var lossValue = loss.item<float>();
+            lossSum += (double)lossValue * batch.Size;
+            correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
+            globalStep++;
+            // Flushed to the OS every step so a killed process loses at most the line being written.
+            metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = globalStep, Loss = lossValue }));
+            metrics.Flush();
+            progress?.Report(new ProgressUpdate(stage, ++done, batches));
+        }
+        return (lossSum / train.Count, (double)correct / train.Count);
+    }
+
+    /// <summary>Mean cross-entropy and accuracy over <paramref name="data"/>, in eval mode (BatchNorm uses its running statistics).</summary>
+    internal static (double Loss, double Accuracy) Evaluate(TextClassifierModel model, EncodedDataset data, int batchSize,
+        string stage, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var order = BatchOrder.ForEpoch(data.Count, shuffle: false, seed: 0, epoch: 0);
+        var batches = BatchOrder.Count(data.Count, batchSize);
+        double lossSum = 0;
+        long correct = 0, done = 0;
+        foreach (var rows in BatchOrder.Slices(order, batchSize))
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var batch = Batch.Create(data, rows);
+            var logits = model.call(batch.Ids, batch.Lengths);
+            lossSum += nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
+            progress?.Report(new ProgressUpdate(stage, ++done, batches));
+        }
+        model.train();
+        return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    private static void Validate(TextClassifierModel model, EncodedDataset train, EncodedDataset val, OptimizerOptions opt)
+    {
+        if (opt.Epochs < 1) throw new UserInputException($"epochs must be at least 1, got {opt.Epochs}. Pass a positive epoch count");
+        if (opt.BatchSize < 1) throw new UserInputException($"batch size must be at least 1, got {opt.BatchSize}. Pass a positive batch size");
+        if (opt.Lr <= 0 || !double.IsFinite(opt.Lr)) throw new UserInputException($"learning rate must be positive, got {opt.Lr}. Pass e.g. 0.001");
+        if (opt.Threads < 0) throw new UserInputException($"threads must be 0 (every core) or more, got {opt.Threads}");
+        if (opt.Patience < 0) throw new UserInputException($"patience must be 0 (off) or more, got {opt.Patience}");
+        if (train.Count == 0) throw new UserInputException("the training set is empty. Check the corpus and the split fractions");
+        if (val.Count == 0) throw new UserInputException("the validation set is empty, and the best epoch is chosen on it. Raise the validation fraction");
+        foreach (var data in new[] { train, val })
+        {
+            if (data.MaxLen < model.MinSequenceLength)
+                throw new UserInputException($"rows of {data.MaxLen} tokens are too short for {model.Options.Kind} (kernel {model.Options.KernelSize}, pool {model.Options.PkernelSize}) which needs at least {model.MinSequenceLength}. Raise the max length");
+            // Out-of-range ids or labels would fail deep inside libtorch; they mean the data and model disagree (a bug upstream).
+            foreach (var label in data.Labels)
+                if (label < 0 || label >= model.NumClasses) throw new ArgumentException($"label {label} outside the model's {model.NumClasses} classes");
+            foreach (var id in data.Ids)
+                if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"token id {id} outside the model's vocabulary of {model.VocabSize}");
+        }
+    }
+
+    /// <summary>
+    /// Cuts metrics.jsonl back to <paramref name="length"/> bytes (dropping the interrupted epoch and any torn line)
+    /// and returns its epoch records, which must be exactly epochs 1..<paramref name="epochsDone"/>.
+    /// </summary>
+    private static List<EpochRecord> TruncateMetrics(string path, long length, int epochsDone)
+    {
+        if (length == 0)
+        {
+            File.WriteAllBytes(path, []);
+            return [];
+        }
+        using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write))
+        {
+            if (stream.Length < length)
+                throw UserInputException.At(path, null, $"holds {stream.Length} bytes but the checkpoint says {length} were written. The run folder was changed; start a new run");
+            stream.SetLength(length);
+        }
+        var epochs = MetricsLog.Read(path).Epochs;
+        if (epochs.Count != epochsDone || epochs.Select(e => e.Epoch).Where((e, i) => e != i + 1).Any())
+            throw UserInputException.At(path, null, $"does not hold the epochs 1..{epochsDone} the checkpoint expects. The run folder was changed; start a new run");
+        return epochs;
+    }
+
+    // AtomicFile's temporaries (".best.pt.<pid>.<guid>.tmp") outlive a killed process; none of ours is being written now.
+    private static void DeleteStaleTemporaryFiles(string runDir)
+    {
+        foreach (var name in new[] { BestWeights, LastWeights, SummaryFile, Checkpoint.FileName })
+            foreach (var tmp in Directory.EnumerateFiles(runDir, $".{name}.*.tmp"))
+                File.Delete(tmp);
+    }
+
+    private static bool PatienceExhausted(List<EpochRecord> history, int patience)
+    {
+        if (patience == 0 || history.Count == 0) return false;
+        var best = BestIndex(history);
+        return history.Count - 1 - best >= patience;
+    }
+
+    // The first epoch reaching the highest validation accuracy: later ties do not replace best.pt.
+    private static int BestIndex(List<EpochRecord> history)
+    {
+        var best = 0;
+        for (var i = 1; i < history.Count; i++)
+            if (history[i].ValAccuracy > history[best].ValAccuracy) best = i;
+        return best;
+    }
+
+    private static TrainingSummary Summary(ModelKind kind, List<EpochRecord> history, OptimizerOptions opt, EncodedDataset train,
+        EncodedDataset val, long parameters, int threads, bool finished, bool stoppedEarly)
+    {
+        var summary = new TrainingSummary
+        {
+            Model = kind, EpochsPlanned = opt.Epochs, EpochsRun = history.Count, StoppedEarly = stoppedEarly, Finished = finished,
+            TrainDocs = train.Count, ValDocs = val.Count, Parameters = parameters, Threads = threads, Seed = opt.Seed,
+        };
+        if (history.Count == 0) return summary;
+        var best = history[BestIndex(history)];
+        var last = history[^1];
+        return summary with
+        {
+            BestValAccuracy = best.ValAccuracy, BestEpoch = best.Epoch,
+            FinalTrainLoss = last.TrainLoss, FinalTrainAccuracy = last.TrainAccuracy, FinalValLoss = last.ValLoss, FinalValAccuracy = last.ValAccuracy,
+            SecondsPerEpoch = history.Average(r => r.Seconds), TotalSeconds = history.Sum(r => r.Seconds),
+            DocsPerSecond = history.Average(r => r.DocsPerSecond),
+        };
+    }
+
+    /// <summary>Everything a resumed run must share with the original for its results to be the same.</summary>
+    private static string Fingerprint(TrainOptions options, EncodedDataset train, EncodedDataset val) =>
+        Json.Serialize(new
+        {
+            options.Model,
+            options.Optimizer.Lr, options.Optimizer.BatchSize, options.Optimizer.Seed, options.Optimizer.Shuffle,
+            Train = DataHash(train), Val = DataHash(val),
+        }, indented: false);
+
+    private static string DataHash(EncodedDataset data)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(BitConverter.GetBytes(data.MaxLen));
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Ids.AsSpan()));
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Lengths.AsSpan()));
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Labels.AsSpan()));
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    private static string Describe(EpochRecord r, int epochs, bool improved) =>
+        $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:P1}  val loss {r.ValLoss:F4} acc {r.ValAccuracy:P1}  " +
+        $"{r.Seconds:F1} s  {r.DocsPerSecond:F0} docs/s{(improved ? "  best" : "")}";
+}

@@ -1,0 +1,30 @@
+namespace Changwen.Training;
+
+/// <summary>What a training run achieved; written to <c>summary.json</c> after every epoch and returned by the trainer.</summary>
+public sealed record TrainingSummary
+{
+    public ModelKind Model { get; init; }
+    /// <summary>Best validation accuracy seen, and the (1-based) epoch whose weights are in <c>best.pt</c>.</summary>
+    public double BestValAccuracy { get; init; }
+    public int BestEpoch { get; init; }
+    public int EpochsRun { get; init; }
+    public int EpochsPlanned { get; init; }
+    public double FinalTrainLoss { get; init; }
+    public double FinalTrainAccuracy { get; init; }
+    public double FinalValLoss { get; init; }
+    public double FinalValAccuracy { get; init; }
+    /// <summary>Mean wall time of an epoch (training and validation), over the epochs in metrics.jsonl.</summary>
+    public double SecondsPerEpoch { get; init; }
+    public double TotalSeconds { get; init; }
+    /// <summary>Mean training throughput over the epochs.</summary>
+    public double DocsPerSecond { get; init; }
+    /// <summary>True when <c>Patience</c> epochs passed without a better validation accuracy.</summary>
+    public bool StoppedEarly { get; init; }
+    /// <summary>True once the run has ended (all epochs done or stopped early); false while it is under way.</summary>
+    public bool Finished { get; init; }
+    public int TrainDocs { get; init; }
+    public int ValDocs { get; init; }
+    public long Parameters { get; init; }
+    public int Threads { get; init; }
+    public int Seed { get; init; }
+}
