@@ -1,0 +1,78 @@
+using Changwen.IO;
+
+namespace Changwen.Bundle;
+
+/// <summary>
+/// The files of a run folder. A finished run folder is also the model: one self-contained folder that
+/// <see cref="TextClassifier"/> loads (options, tokenizer settings and files, vocabulary, labels, weights, format
+/// version). docs/training.md lists what each file holds.
+/// </summary>
+public static class RunFolder
+{
+    /// <summary>Bumped whenever a file's meaning changes; a bundle of another version is refused, not misread.</summary>
+    public const int FormatVersion = 1;
+
+    public const string FormatFile = "format.json";
+    public const string OptionsFile = "options.json";
+    public const string VocabularyFile = "vocab.tsv";
+    public const string LabelsFile = "labels.json";
+    public const string CorpusFile = "corpus.json";
+    public const string SplitsFile = "splits.tsv";
+    public const string UserDictionaryFile = "user-dict.txt";
+    public const string StopWordsFile = "stop-words.txt";
+    public const string TestReportText = "test-report.txt";
+    public const string TestReportJson = "test-report.json";
+    public const string ConfusionPng = "confusion.png";
+    public const string CurvePng = "curve.png";
+
+    public static void WriteFormat(string runDir, TrainOptions options) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, FormatFile),
+            Json.Serialize(new BundleFormat(FormatVersion, typeof(RunFolder).Assembly.GetName().Version?.ToString() ?? "0", options.Model.Kind.ToString().ToLowerInvariant())));
+
+    public static void WriteOptions(string runDir, TrainOptions options) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, OptionsFile), Json.Serialize(options));
+
+    public static void WriteLabels(string runDir, IReadOnlyList<string> labels) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, LabelsFile), Json.Serialize(labels));
+
+    public static void WriteCorpus(string runDir, CorpusRecord corpus) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, CorpusFile), Json.Serialize(corpus));
+
+    public static BundleFormat ReadFormat(string runDir)
+    {
+        var format = Read<BundleFormat>(runDir, FormatFile);
+        if (format.FormatVersion != FormatVersion)
+            throw UserInputException.At(Path.Combine(runDir, FormatFile), null,
+                $"model format version {format.FormatVersion} is not supported by this Changwen (it reads version {FormatVersion}). Retrain the model with this version.");
+        return format;
+    }
+
+    public static TrainOptions ReadOptions(string runDir) => Read<TrainOptions>(runDir, OptionsFile);
+    public static IReadOnlyList<string> ReadLabels(string runDir) => Read<List<string>>(runDir, LabelsFile);
+    public static CorpusRecord? ReadCorpus(string runDir) =>
+        File.Exists(Path.Combine(runDir, CorpusFile)) ? Read<CorpusRecord>(runDir, CorpusFile) : null;
+
+    private static T Read<T>(string runDir, string name)
+    {
+        var path = Path.Combine(runDir, name);
+        if (!File.Exists(path))
+            throw UserInputException.At(path, null, "missing. Is this a Changwen run folder? Train one with `changwen train DATA --out DIR`.");
+        try
+        {
+            return Json.Deserialize<T>(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw UserInputException.At(path, null, $"damaged or not a Changwen file ({e.Message.Split('\n')[0]}). Retrain or restore the run folder.");
+        }
+    }
+}
+
+/// <summary>What a bundle is: its format version, the Changwen that wrote it, and the model kind.</summary>
+public sealed record BundleFormat(int FormatVersion, string Changwen, string Model);
+
+/// <summary>Which corpus a run was trained on, so `eval` can tell "the same corpus" (use its recorded test split).</summary>
+/// <param name="Path">The corpus path as given, made absolute.</param>
+/// <param name="Fingerprint">The corpus content fingerprint (Corpus.Fingerprint()).</param>
+/// <param name="HasOwnSplits">Whether the corpus came with its own split files; otherwise splits.tsv records Changwen's.</param>
+public sealed record CorpusRecord(string Path, string Fingerprint, bool HasOwnSplits);
