@@ -25,11 +25,13 @@ public static class SegmentationCache
     private const int TrailerLength = 8 + 32 + 8;
 
     /// <summary><c>$CHANGWEN_CACHE</c>, else <c>$XDG_CACHE_HOME/changwen</c>, else <c>~/.cache/changwen</c>.</summary>
-    public static string DefaultFolder()
+    public static string DefaultFolder() => DefaultFolder(Environment.GetEnvironmentVariable);
+
+    internal static string DefaultFolder(Func<string, string?> environment)
     {
-        var own = Environment.GetEnvironmentVariable("CHANGWEN_CACHE");
+        var own = environment("CHANGWEN_CACHE");
         if (!string.IsNullOrEmpty(own)) return own;
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var xdg = environment("XDG_CACHE_HOME");
         if (!string.IsNullOrEmpty(xdg)) return Path.Combine(xdg, "changwen");
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "changwen");
     }
