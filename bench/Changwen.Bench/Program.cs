@@ -4,6 +4,7 @@ using Changwen.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["segment"] = SegmentBenchmark.Run,
+    ["segment-profile"] = SegmentProfile.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -6,7 +6,7 @@ using Changwen.Text;
 namespace Changwen.Bench;
 
 /// <summary>
-/// <c>segment FILE.tsv.gz [--threads N] [--sample DOCS]</c>: segmentation throughput (characters/second) over a
+/// <c>segment FILE.tsv.gz [--sample DOCS] [--no-memo]</c>: segmentation throughput (characters/second) over a
 /// gzip-compressed <c>label&lt;TAB&gt;text</c> file, and the cached second read against the first.
 /// </summary>
 public static class SegmentBenchmark
@@ -15,11 +15,14 @@ public static class SegmentBenchmark
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: segment FILE.tsv.gz [--sample DOCS]");
+            Console.Error.WriteLine("usage: segment FILE.tsv.gz [--sample DOCS] [--no-memo]");
             return 2;
         }
         var path = args[0];
-        var sample = args.Length >= 3 && args[1] == "--sample" ? int.Parse(args[2]) : 500;
+        var sampleAt = Array.IndexOf(args, "--sample");
+        var sample = sampleAt > 0 ? int.Parse(args[sampleAt + 1]) : 500;
+        // --no-memo: jieba on every piece, remembering nothing (to measure what remembering pieces saves).
+        var memoLimit = args.Contains("--no-memo") ? 0 : JiebaTokenizer.DefaultMemoLimit;
         Console.WriteLine($"file: {path}");
         Console.WriteLine($"cores: {Environment.ProcessorCount}");
 
@@ -29,7 +32,7 @@ public static class SegmentBenchmark
         var readSeconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"read only (gunzip + split lines): {documents:N0} documents, {characters:N0} characters in {readSeconds:F2} s");
 
-        var tokenizer = Tokenizers.Create(new TokenizerOptions());
+        var tokenizer = new JiebaTokenizer(memoLimit: 0);
         clock.Restart();
         tokenizer.Tokenize("预热一下分词器");
         Console.WriteLine($"jieba dictionary load: {clock.Elapsed.TotalSeconds:F2} s");
@@ -51,7 +54,8 @@ public static class SegmentBenchmark
             IEnumerable<Document> Read(Split split) => split == Split.Train ? ReadTsvGz(path) : [];
 
             clock.Restart();
-            var first = Segmentation.Run(Read, classes, fingerprint, new TokenizerOptions(), cache, null, CancellationToken.None);
+            var settings = Tokenizers.Fingerprint(new TokenizerOptions());
+            var first = Segmentation.Run(Read, classes, fingerprint, new JiebaTokenizer(memoLimit: memoLimit), settings, cache, null, CancellationToken.None);
             var firstSeconds = clock.Elapsed.TotalSeconds;
             var tokens = first.Train.Sum(d => (long)d.Tokens.Length);
             Console.WriteLine($"first run (read + segment on all cores + write cache): {firstSeconds:F2} s, " +
@@ -59,6 +63,7 @@ public static class SegmentBenchmark
 
             clock.Restart();
             var second = Segmentation.Run(Read, classes, fingerprint, new TokenizerOptions(), cache, null, CancellationToken.None);
+            if (second.Train.Count != first.Train.Count) throw new InvalidOperationException("cached corpus differs");
             var secondSeconds = clock.Elapsed.TotalSeconds;
             if (!second.FromCache) throw new InvalidOperationException("second run did not hit the cache");
             Console.WriteLine($"second run (cache hit): {secondSeconds:F2} s, {firstSeconds / secondSeconds:F0}x faster than the first");
@@ -71,7 +76,7 @@ public static class SegmentBenchmark
     }
 
     /// <summary>The file's <c>label&lt;TAB&gt;text</c> lines, streamed.</summary>
-    private static IEnumerable<Document> ReadTsvGz(string path)
+    internal static IEnumerable<Document> ReadTsvGz(string path)
     {
         using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
         var line = 0;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using JiebaNet.Segmenter;
 
 namespace Changwen.Text;
@@ -6,31 +8,58 @@ namespace Changwen.Text;
 /// jieba word segmentation in precise mode with the HMM for unknown words, as in the original experiments.
 /// Whitespace tokens are dropped, and so are stop words when a list is given.
 /// </summary>
+/// <remarks>
+/// jieba cuts a text by first splitting it into blocks (runs of Han characters, letters, digits and a few symbols)
+/// and the gaps between them, then segments each piece on its own. This tokenizer does that split itself, with
+/// jieba's own pattern, and remembers the tokens of each piece it has seen, so a clause repeated across a corpus
+/// (datelines, bylines, boilerplate, punctuation) is segmented once. The tokens are exactly jieba's.
+/// </remarks>
 public sealed class JiebaTokenizer : ITokenizer
 {
+    /// <summary>jieba.NET 0.42.2's block pattern (<c>JiebaSegmenter.RegexChineseDefault</c>, internal there).</summary>
+    internal static readonly Regex Block = new("([\\u4E00-\\u9FD5a-zA-Z0-9+#&\\._%·\\-]+)", RegexOptions.Compiled);
+
+    /// <summary>Pieces remembered per tokenizer; past this, new pieces are segmented but not remembered.</summary>
+    public const int DefaultMemoLimit = 1_000_000;
+
     private readonly UserDictionary? userDictionary;
     private readonly IReadOnlySet<string>? stopWords;
+    private readonly ConcurrentDictionary<string, string[]> memo = new(StringComparer.Ordinal);
+    private int remembered;
 
-    public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null)
+    private readonly int memoLimit;
+
+    /// <param name="memoLimit">How many distinct pieces to remember (0 = none).</param>
+    public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null, int memoLimit = DefaultMemoLimit)
     {
+        this.memoLimit = memoLimit;
         this.userDictionary = userDictionary;
         this.stopWords = stopWords;
     }
 
     public string[] Tokenize(string text)
     {
-        var words = JiebaDictionary.Cut(text, userDictionary);
-        var tokens = new string[words.Count];
-        var kept = 0;
-        foreach (var word in words)
+        var tokens = new List<string>(text.Length);
+        var pieces = Block.Split(text);
+        using (JiebaDictionary.Enter(userDictionary))
         {
-            if (string.IsNullOrWhiteSpace(word)) continue;
-            if (stopWords is not null && stopWords.Contains(word)) continue;
-            tokens[kept++] = word;
+            foreach (var piece in pieces)
+            {
+                if (piece.Length == 0) continue;
+                if (!memo.TryGetValue(piece, out var words))
+                {
+                    words = Keep(JiebaDictionary.Segmenter.Cut(piece, cutAll: false, hmm: true));
+                    // ConcurrentDictionary.Count takes every lock, so keep our own count.
+                    if (Volatile.Read(ref remembered) < memoLimit && memo.TryAdd(piece, words)) Interlocked.Increment(ref remembered);
+                }
+                tokens.AddRange(words);
+            }
         }
-        if (kept < tokens.Length) Array.Resize(ref tokens, kept);
-        return tokens;
+        return tokens.ToArray();
     }
+
+    private string[] Keep(IEnumerable<string> words) =>
+        words.Where(w => !string.IsNullOrWhiteSpace(w) && (stopWords is null || !stopWords.Contains(w))).ToArray();
 }
 
 /// <summary>
@@ -43,7 +72,7 @@ public sealed class JiebaTokenizer : ITokenizer
 internal static class JiebaDictionary
 {
     private static readonly ReaderWriterLockSlim Lock = new(LockRecursionPolicy.NoRecursion);
-    private static readonly JiebaSegmenter Segmenter = CreateSegmenter();
+    private static readonly JiebaSegmenter segmenter = CreateSegmenter();
     private static UserDictionary? active;
     private static List<(string Word, int PreviousFrequency)> undo = new();
 
@@ -57,9 +86,20 @@ internal static class JiebaDictionary
         return new JiebaSegmenter();
     }
 
-    /// <summary>Precise-mode cut with the HMM, seeing jieba's dictionary plus <paramref name="words"/>.</summary>
-    public static List<string> Cut(string text, UserDictionary? words)
+    /// <summary>jieba's segmenter; call it only inside <see cref="Enter"/>.</summary>
+    public static JiebaSegmenter Segmenter => segmenter;
+
+    /// <summary>
+    /// Read access to jieba's dictionary holding exactly its own words plus <paramref name="words"/>, until disposed.
+    /// Many callers with the same words proceed together; a caller with other words waits for them, then switches.
+    /// </summary>
+    public static ReadScope Enter(UserDictionary? words)
     {
+        // Fast path: the dictionary already holds these words.
+        Lock.EnterReadLock();
+        if (SameWords(active, words)) return new ReadScope();
+        Lock.ExitReadLock();
+
         Lock.EnterUpgradeableReadLock();
         try
         {
@@ -69,15 +109,16 @@ internal static class JiebaDictionary
                 try { Switch(words); }
                 finally { Lock.ExitWriteLock(); }
             }
-            // Downgrade: other readers may cut with the same words, nobody may switch them until we are done.
+            // Downgrade: others may cut with the same words, nobody may switch them until this scope ends.
             Lock.EnterReadLock();
         }
         finally { Lock.ExitUpgradeableReadLock(); }
-        try
-        {
-            return (List<string>)Segmenter.Cut(text, cutAll: false, hmm: true);
-        }
-        finally { Lock.ExitReadLock(); }
+        return new ReadScope();
+    }
+
+    public readonly struct ReadScope : IDisposable
+    {
+        public void Dispose() => Lock.ExitReadLock();
     }
 
     private static bool SameWords(UserDictionary? a, UserDictionary? b) =>
@@ -99,7 +140,7 @@ internal static class JiebaDictionary
         {
             undo.Add((entry.Word, dictionary.ContainsWord(entry.Word) ? dictionary.GetFreqOrDefault(entry.Word) : 0));
             // Frequency 0 lets jieba suggest one high enough for the word to be kept whole.
-            Segmenter.AddWord(entry.Word, entry.Frequency ?? 0, entry.Tag);
+            segmenter.AddWord(entry.Word, entry.Frequency ?? 0, entry.Tag);
         }
         active = words;
     }

@@ -29,7 +29,7 @@ public static class Segmentation
     }
 
     /// <summary>As above with a ready tokenizer; <paramref name="tokenizerFingerprint"/> must change whenever its output would.</summary>
-    internal static TokenizedCorpus Run(Func<Split, IEnumerable<Document>> read, IReadOnlyList<string> classes,
+    public static TokenizedCorpus Run(Func<Split, IEnumerable<Document>> read, IReadOnlyList<string> classes,
         string contentFingerprint, ITokenizer tokenizer, string tokenizerFingerprint, string? cacheDir,
         IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {

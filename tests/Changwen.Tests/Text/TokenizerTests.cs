@@ -108,4 +108,26 @@ public class TokenizerTests
         Assert.Contains("蓝莓芝士蛋糕", expectedCustom[0]);
         Assert.DoesNotContain("蓝莓芝士蛋糕", expectedPlain[0]);
     }
+
+    [Fact]
+    public void Word_tokenizer_gives_exactly_jiebas_cut_including_remembered_pieces()
+    {
+        string[] texts =
+        [
+            "中新网北京3月5日电（记者 王小明）2025年GDP增长5.2%，C++与C#开发者、iPhone用户·张三-李四说：“好！”",
+            "中新网北京3月5日电 国家统计局今天发布数据，居民消费价格同比上涨0.7%。\r\n\t  第二段　全角空格后的文字……",
+            "Hello world, 这是 mixed 文本 with 123.45 numbers & symbols_here 以及 emoji😀和𠀀字。",
+            "",
+            "   ",
+        ];
+        var tokenizer = Tokenizers.Create(new TokenizerOptions());
+        var jieba = Changwen.Text.JiebaDictionary.Segmenter;
+        foreach (var text in texts.Concat(texts))
+        {
+            string[] expected;
+            using (Changwen.Text.JiebaDictionary.Enter(null))
+                expected = jieba.Cut(text, cutAll: false, hmm: true).Where(w => !string.IsNullOrWhiteSpace(w)).ToArray();
+            Assert.Equal(expected, tokenizer.Tokenize(text));
+        }
+    }
 }
