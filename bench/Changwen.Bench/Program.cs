@@ -1,3 +1,15 @@
-// Benchmarks: `dotnet run -c Release --project bench/Changwen.Bench -- <name>`. Figures go in docs/benchmarks.md.
-Console.Error.WriteLine("usage: Changwen.Bench <benchmark>");
-return 2;
+// Benchmarks: `dotnet run -c Release --project bench/Changwen.Bench -- <name> [args]`. Figures go in docs/benchmarks.md.
+using Changwen.Bench;
+
+var benchmarks = new Dictionary<string, Func<string[], int>>
+{
+    ["segment"] = SegmentBenchmark.Run,
+    ["segment-profile"] = SegmentProfile.Run,
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
+{
+    Console.Error.WriteLine($"usage: Changwen.Bench <benchmark> [args]; benchmarks: {string.Join(", ", benchmarks.Keys)}");
+    return 2;
+}
+return benchmark(args[1..]);
