@@ -102,7 +102,7 @@ public class CorpusBadInputTests
     {
         using var dir = new TempDir();
         var file = Path.Combine(dir.Path, "train.tsv");
-        WriteLines(file, ["甲\t" + Text("甲", 1), "乙\t" + Text("乙", 1), "这一行没有制表符"]);
+        WriteLines(file, ["甲\t" + DocumentText("甲", 1), "乙\t" + DocumentText("乙", 1), "这一行没有制表符"]);
         var ex = ReadFails(dir.Path);
         Assert.StartsWith(file + ":3: has no tab", ex.Message);
     }
@@ -113,7 +113,7 @@ public class CorpusBadInputTests
         using var dir = new TempDir();
         WriteLines(Path.Combine(dir.Path, "train.tsv"), TsvLines(["甲", "乙"], 3));
         var test = Path.Combine(dir.Path, "test.tsv");
-        WriteLines(test, ["甲\t" + Text("甲", 9), "丙\t" + Text("丙", 9)]);
+        WriteLines(test, ["甲\t" + DocumentText("甲", 9), "丙\t" + DocumentText("丙", 9)]);
         var ex = ReadFails(dir.Path);
         Assert.StartsWith(test + ":2: label '丙' does not occur in the training part", ex.Message);
     }
@@ -133,7 +133,7 @@ public class CorpusBadInputTests
         using var dir = new TempDir();
         WriteLines(Path.Combine(dir.Path, "class.txt"), ["甲", "乙"]);
         var train = Path.Combine(dir.Path, "train.txt");
-        WriteLines(train, [Text("甲", 1) + "\t0", Text("乙", 1) + "\t1", Text("丙", 1) + "\t2"]);
+        WriteLines(train, [DocumentText("甲", 1) + "\t0", DocumentText("乙", 1) + "\t1", DocumentText("丙", 1) + "\t2"]);
         Assert.StartsWith(train + ":3: class index '2'", ReadFails(dir.Path).Message);
     }
 

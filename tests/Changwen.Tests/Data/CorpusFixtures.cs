@@ -20,7 +20,7 @@ internal static class CorpusFixtures
     ];
 
     /// <summary>An invented document, different for every (label, index).</summary>
-    public static string Text(string label, int i) =>
+    public static string DocumentText(string label, int i) =>
         $"{label}报道第{i}号：{Phrases[i % Phrases.Length]}，{Phrases[(i + label.Length) % Phrases.Length]}。记者编号{i * 7 + label.Length}。";
 
     /// <summary>A folder per class, <paramref name="perClass"/> documents in each, written in <paramref name="encoding"/>.</summary>
@@ -30,7 +30,7 @@ internal static class CorpusFixtures
         {
             Directory.CreateDirectory(Path.Combine(root, label));
             for (var i = 0; i < n; i++)
-                File.WriteAllText(Path.Combine(root, label, $"{i:D4}.txt"), Text(label, i), encoding ?? Utf8NoBom);
+                File.WriteAllText(Path.Combine(root, label, $"{i:D4}.txt"), DocumentText(label, i), encoding ?? Utf8NoBom);
         }
     }
 
@@ -49,7 +49,7 @@ internal static class CorpusFixtures
 
     /// <summary>label&lt;TAB&gt;text lines, classes interleaved.</summary>
     public static IEnumerable<string> TsvLines(string[] labels, int perClass, int offset = 0) =>
-        Enumerable.Range(offset, perClass).SelectMany(i => labels.Select(l => $"{l}\t{Text(l, i)}"));
+        Enumerable.Range(offset, perClass).SelectMany(i => labels.Select(l => $"{l}\t{DocumentText(l, i)}"));
 
     public static List<Document> ReadAll(Corpus corpus, Split split) => corpus.Read(split).ToList();
 

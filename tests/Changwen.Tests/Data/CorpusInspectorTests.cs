@@ -53,8 +53,8 @@ public class CorpusInspectorTests
     public void Reports_duplicates_within_and_across_splits()
     {
         using var dir = new TempDir();
-        string Line(string l, int i) => $"{l}\t{Text(l, i)}";
-        WriteLines(Path.Combine(dir.Path, "train.tsv"), [Line("甲", 1), Line("甲", 2), Line("甲", 1), Line("乙", 3), $"乙\t{Text("甲", 2)}"]);
+        string Line(string l, int i) => $"{l}\t{DocumentText(l, i)}";
+        WriteLines(Path.Combine(dir.Path, "train.tsv"), [Line("甲", 1), Line("甲", 2), Line("甲", 1), Line("乙", 3), $"乙\t{DocumentText("甲", 2)}"]);
         WriteLines(Path.Combine(dir.Path, "val.tsv"), [Line("甲", 1), Line("乙", 8)]);
         WriteLines(Path.Combine(dir.Path, "test.tsv"), [Line("乙", 3), Line("乙", 8), Line("甲", 9), Line("甲", 9)]);
         var d = CorpusInspector.Inspect(Corpus.Open(dir.Path, Defaults)).Duplicates;

@@ -26,7 +26,7 @@ public class CorpusReaderTests
         var all = All(corpus);
         Assert.Equal(30, all.Count);
         var first = all.Single(d => d.Source == "体育/0003.txt");
-        Assert.Equal(Text("体育", 3), first.Text);
+        Assert.Equal(DocumentText("体育", 3), first.Text);
         Assert.Equal("体育", first.Label);
     }
 
@@ -35,12 +35,12 @@ public class CorpusReaderTests
     {
         using var dir = new TempDir();
         WriteFolders(dir.Path, new Dictionary<string, int> { ["C3-Art"] = 5, ["C7-History"] = 5 }, Gb18030);
-        Assert.NotEqual(Encoding.UTF8.GetBytes(Text("C3-Art", 0)), File.ReadAllBytes(Path.Combine(dir.Path, "C3-Art", "0000.txt")));
+        Assert.NotEqual(Encoding.UTF8.GetBytes(DocumentText("C3-Art", 0)), File.ReadAllBytes(Path.Combine(dir.Path, "C3-Art", "0000.txt")));
         var corpus = Corpus.Open(dir.Path, Defaults);
 
         var docs = All(corpus);
         Assert.Equal(10, docs.Count);
-        Assert.Contains(docs, d => d.Text == Text("C7-History", 4));
+        Assert.Contains(docs, d => d.Text == DocumentText("C7-History", 4));
         Assert.All(docs, d => Assert.DoesNotContain('\uFFFD', d.Text));
         Assert.Equal(new Dictionary<string, int> { ["gb18030"] = 10 }, corpus.Statistics.EncodingCounts);
     }
@@ -50,12 +50,12 @@ public class CorpusReaderTests
     {
         using var dir = new TempDir();
         WriteFolders(dir.Path, new Dictionary<string, int> { ["甲"] = 4, ["乙"] = 4 });
-        File.WriteAllText(Path.Combine(dir.Path, "甲", "0001.txt"), Text("甲", 1), Gb18030);
-        File.WriteAllText(Path.Combine(dir.Path, "乙", "0002.txt"), Text("乙", 2), Utf8Bom);
+        File.WriteAllText(Path.Combine(dir.Path, "甲", "0001.txt"), DocumentText("甲", 1), Gb18030);
+        File.WriteAllText(Path.Combine(dir.Path, "乙", "0002.txt"), DocumentText("乙", 2), Utf8Bom);
 
         var docs = All(Corpus.Open(dir.Path, Defaults));
-        Assert.Equal(Text("甲", 1), docs.Single(d => d.Source == "甲/0001.txt").Text);
-        Assert.Equal(Text("乙", 2), docs.Single(d => d.Source == "乙/0002.txt").Text); // no U+FEFF left
+        Assert.Equal(DocumentText("甲", 1), docs.Single(d => d.Source == "甲/0001.txt").Text);
+        Assert.Equal(DocumentText("乙", 2), docs.Single(d => d.Source == "乙/0002.txt").Text); // no U+FEFF left
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public class CorpusReaderTests
         using var dir = new TempDir();
         WriteFolders(dir.Path, new Dictionary<string, int> { ["甲"] = 3, ["乙"] = 3 }, Gb18030);
         var docs = All(Corpus.Open(dir.Path, Defaults with { Encoding = "gbk" }));
-        Assert.Contains(docs, d => d.Text == Text("乙", 2));
+        Assert.Contains(docs, d => d.Text == DocumentText("乙", 2));
         var ex = Assert.Throws<UserInputException>(() => Corpus.Open(dir.Path, Defaults with { Encoding = "latin-9" }));
         Assert.Contains("--encoding", ex.Message);
     }
@@ -75,11 +75,11 @@ public class CorpusReaderTests
         using var dir = new TempDir();
         WriteFolders(dir.Path, new Dictionary<string, int> { ["法律"] = 3, ["历史"] = 3 }, Gb18030);
         var padded = Path.Combine(dir.Path, "法律", "0001.txt");
-        File.WriteAllBytes(padded, [.. Gb18030.GetBytes(Text("法律", 1) + "\n"), .. new byte[40], .. Gb18030.GetBytes("\uFFFD\n")]);
+        File.WriteAllBytes(padded, [.. Gb18030.GetBytes(DocumentText("法律", 1) + "\n"), .. new byte[40], .. Gb18030.GetBytes("\uFFFD\n")]);
 
         var corpus = Corpus.Open(dir.Path, Defaults);
         var doc = All(corpus).Single(d => d.Source == "法律/0001.txt");
-        Assert.Equal(Text("法律", 1), doc.Text);
+        Assert.Equal(DocumentText("法律", 1), doc.Text);
         Assert.Equal(["法律/0001.txt"], corpus.Statistics.NulPaddingTrimmed);
     }
 
@@ -116,13 +116,13 @@ public class CorpusReaderTests
         Assert.Equal(["体育", "财经"], corpus.Classes);
         var train = corpus.Read(Split.Train).ToList();
         Assert.Equal(10, train.Count);
-        Assert.Equal(new Document("财经", Text("财经", 0), "train.tsv.gz:2"), train[1]);
+        Assert.Equal(new Document("财经", DocumentText("财经", 0), "train.tsv.gz:2"), train[1]);
         var val = corpus.Read(Split.Val).ToList();
         Assert.Equal(4, val.Count);
-        Assert.Equal(Text("体育", 100), val[0].Text);
+        Assert.Equal(DocumentText("体育", 100), val[0].Text);
         var test = corpus.Read(Split.Test).ToList();
         Assert.Equal(6, test.Count);
-        Assert.Equal(Text("财经", 202), test[5].Text);
+        Assert.Equal(DocumentText("财经", 202), test[5].Text);
         Assert.Equal("gb18030", corpus.Statistics.FileEncodings["test.tsv.gz"]);
     }
 
@@ -147,7 +147,7 @@ public class CorpusReaderTests
         using var dir = new TempDir();
         string[] names = ["财经", "房产", "股票"];
         WriteLines(Path.Combine(dir.Path, "class.txt"), names);
-        IEnumerable<string> Lines(int offset) => Enumerable.Range(offset, 6).Select(i => $"{Text(names[i % 3], i)}\t{i % 3}");
+        IEnumerable<string> Lines(int offset) => Enumerable.Range(offset, 6).Select(i => $"{DocumentText(names[i % 3], i)}\t{i % 3}");
         WriteLines(Path.Combine(dir.Path, "train.txt"), Lines(0));
         WriteLines(Path.Combine(dir.Path, "dev.txt"), Lines(10));
         WriteLines(Path.Combine(dir.Path, "test.txt"), Lines(20));
@@ -156,7 +156,7 @@ public class CorpusReaderTests
         Assert.Equal(CorpusFormat.IndexedTsv, corpus.Format);
         Assert.Equal(names, corpus.Classes); // class.txt order, not sorted
         var train = corpus.Read(Split.Train).ToList();
-        Assert.Equal(new Document("房产", Text("房产", 1), "train.txt:2"), train[1]);
+        Assert.Equal(new Document("房产", DocumentText("房产", 1), "train.txt:2"), train[1]);
         Assert.Equal(6, corpus.Read(Split.Val).Count());
         Assert.Equal(6, corpus.Read(Split.Test).Count());
     }
@@ -169,7 +169,7 @@ public class CorpusReaderTests
         var rows = new List<string> { "id,category,content" };
         for (var i = 0; i < 10; i++)
             foreach (var l in new[] { "体育", "财经" })
-                rows.Add($"{i},{l},\"{Text(l, i)}，含逗号, 和\"\"引号\"\"\n第二行\"");
+                rows.Add($"{i},{l},\"{DocumentText(l, i)}，含逗号, 和\"\"引号\"\"\n第二行\"");
         WriteLines(csv, rows);
         var corpus = Corpus.Open(dir.Path, Defaults);
 
@@ -178,7 +178,7 @@ public class CorpusReaderTests
         Assert.Equal(20, docs.Count);
         var doc = docs.Single(d => d.Source == "news.csv:4"); // header line 1, each record two lines
         Assert.Equal("财经", doc.Label);
-        Assert.Equal(Text("财经", 0) + "，含逗号, 和\"引号\"\n第二行", doc.Text);
+        Assert.Equal(DocumentText("财经", 0) + "，含逗号, 和\"引号\"\n第二行", doc.Text);
 
         var byName = Corpus.Open(csv, Defaults with { LabelColumn = "id", TextColumn = "content" });
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()).Order(StringComparer.Ordinal), byName.Classes);
@@ -190,12 +190,12 @@ public class CorpusReaderTests
         using var dir = new TempDir();
         var file = Path.Combine(dir.Path, "data.jsonl");
         WriteLines(file, Enumerable.Range(0, 10).SelectMany(i => new[] { "科技", "游戏" }.Select(l =>
-            System.Text.Json.JsonSerializer.Serialize(new { label = l, text = Text(l, i), tag = i % 2 }))));
+            System.Text.Json.JsonSerializer.Serialize(new { label = l, text = DocumentText(l, i), tag = i % 2 }))));
         var corpus = Corpus.Open(file, Defaults);
         Assert.Equal(CorpusFormat.Jsonl, corpus.Format);
         var docs = All(corpus);
         Assert.Equal(20, docs.Count);
-        Assert.Equal(Text("游戏", 0), docs.Single(d => d.Source == "data.jsonl:2").Text);
+        Assert.Equal(DocumentText("游戏", 0), docs.Single(d => d.Source == "data.jsonl:2").Text);
 
         var byTag = Corpus.Open(file, Defaults with { LabelColumn = "tag" });
         Assert.Equal(["0", "1"], byTag.Classes);
@@ -216,7 +216,7 @@ public class CorpusReaderTests
         Assert.DoesNotContain(docs, d => d.Source is "甲/0003.txt" or "乙/0005.txt");
 
         var tsv = Path.Combine(dir.Path, "lines.tsv");
-        WriteLines(tsv, ["甲\t" + Text("甲", 1), "乙\t   ", "", "甲\t" + Text("甲", 2), "乙\t" + Text("乙", 3), "乙\t" + Text("乙", 4)]);
+        WriteLines(tsv, ["甲\t" + DocumentText("甲", 1), "乙\t   ", "", "甲\t" + DocumentText("甲", 2), "乙\t" + DocumentText("乙", 3), "乙\t" + DocumentText("乙", 4)]);
         var lines = Corpus.Open(tsv, Defaults with { ValFraction = 0, TestFraction = 0.3 });
         Assert.Equal(4, All(lines).Count);
         Assert.Equal(1, lines.Statistics.SkippedEmpty.Values.Sum());
@@ -228,8 +228,8 @@ public class CorpusReaderTests
         using var dir = new TempDir();
         var huge = string.Concat(Enumerable.Repeat("长文档测试内容，", 10 * 1024 * 1024 / 24 + 1));
         Assert.True(Encoding.UTF8.GetByteCount(huge) > 10_000_000);
-        WriteLines(Path.Combine(dir.Path, "train.tsv"), ["体育\t" + huge, "财经\t" + Text("财经", 1)]);
-        WriteLines(Path.Combine(dir.Path, "test.tsv"), ["体育\t" + Text("体育", 2)]);
+        WriteLines(Path.Combine(dir.Path, "train.tsv"), ["体育\t" + huge, "财经\t" + DocumentText("财经", 1)]);
+        WriteLines(Path.Combine(dir.Path, "test.tsv"), ["体育\t" + DocumentText("体育", 2)]);
         var train = Corpus.Open(dir.Path, Defaults).Read(Split.Train).ToList();
         Assert.Equal(huge.Trim(), train[0].Text);
         Assert.Equal(2, train.Count);

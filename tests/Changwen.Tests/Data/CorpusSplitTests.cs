@@ -46,7 +46,7 @@ public class CorpusSplitTests
         foreach (var label in new[] { "乙", "甲" })
         {
             Directory.CreateDirectory(Path.Combine(two.Path, label));
-            for (var i = 19; i >= 0; i--) File.WriteAllText(Path.Combine(two.Path, label, $"{i:D4}.txt"), Text(label, i));
+            for (var i = 19; i >= 0; i--) File.WriteAllText(Path.Combine(two.Path, label, $"{i:D4}.txt"), DocumentText(label, i));
         }
         Assert.Equal(SplitOf(Corpus.Open(one.Path, Defaults)), SplitOf(Corpus.Open(two.Path, Defaults)));
         Assert.Equal(Corpus.Open(one.Path, Defaults).Fingerprint(), Corpus.Open(two.Path, Defaults).Fingerprint());
@@ -80,7 +80,7 @@ public class CorpusSplitTests
     {
         using var dir = new TempDir();
         var file = Path.Combine(dir.Path, "all.jsonl");
-        WriteLines(file, Enumerable.Range(0, 30).Select(i => System.Text.Json.JsonSerializer.Serialize(new { label = i % 3 == 0 ? "甲" : "乙", text = Text("文", i) })));
+        WriteLines(file, Enumerable.Range(0, 30).Select(i => System.Text.Json.JsonSerializer.Serialize(new { label = i % 3 == 0 ? "甲" : "乙", text = DocumentText("文", i) })));
         var corpus = Corpus.Open(file, Defaults with { SplitSeed = 5 });
         var record = Path.Combine(dir.Path, "splits.tsv");
         corpus.WriteSplits(record);
@@ -110,7 +110,7 @@ public class CorpusSplitTests
         try
         {
             Corpus.Open(dir.Path, Defaults).WriteSplits(record);
-            File.WriteAllText(Path.Combine(dir.Path, "乙", "0099.txt"), Text("乙", 99));
+            File.WriteAllText(Path.Combine(dir.Path, "乙", "0099.txt"), DocumentText("乙", 99));
             var corpus = Corpus.Open(dir.Path, Defaults, record);
             var ex = Assert.Throws<UserInputException>(() => SplitOf(corpus));
             Assert.Contains("0099.txt", ex.Message);
