@@ -24,13 +24,13 @@ public sealed class JiebaTokenizer : ITokenizer
 
     public string[] Tokenize(string text)
     {
-        IEnumerable<string> words;
-        using (JiebaDictionary.Enter(userDictionary))
-            words = JiebaDictionary.Segmenter.Cut(text, cutAll: false, hmm: true);
         var tokens = new List<string>();
-        foreach (var word in words)
-            if (!string.IsNullOrWhiteSpace(word) && (stopWords is null || !stopWords.Contains(word)))
-                tokens.Add(word);
+        using (JiebaDictionary.Enter(userDictionary))
+        {
+            foreach (var word in JiebaDictionary.Segmenter.Cut(text, cutAll: false, hmm: true))
+                if (!string.IsNullOrWhiteSpace(word) && (stopWords is null || !stopWords.Contains(word)))
+                    tokens.Add(word);
+        }
         return tokens.ToArray();
     }
 }
