@@ -24,8 +24,8 @@ public static class Segmentation
         string contentFingerprint, TokenizerOptions options, string? cacheDir, IProgress<ProgressUpdate>? progress,
         CancellationToken ct)
     {
-        var tokenizer = Tokenizers.Create(options);
-        return Run(read, classes, contentFingerprint, tokenizer, Tokenizers.Fingerprint(options), cacheDir, progress, ct);
+        var (tokenizer, fingerprint) = Tokenizers.Build(options);
+        return Run(read, classes, contentFingerprint, tokenizer, fingerprint, cacheDir, progress, ct);
     }
 
     /// <summary>As above with a ready tokenizer; <paramref name="tokenizerFingerprint"/> must change whenever its output would.</summary>

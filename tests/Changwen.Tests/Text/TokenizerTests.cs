@@ -110,7 +110,7 @@ public class TokenizerTests
     }
 
     [Fact]
-    public void Word_tokenizer_gives_exactly_jiebas_cut_including_remembered_pieces()
+    public void Word_tokenizer_gives_exactly_jiebas_precise_cut_without_whitespace()
     {
         string[] texts =
         [
