@@ -25,7 +25,9 @@ public static class TrainCommand
         cli.AddTextTo(command);
         model.AddTo(command);
 
-        command.SetAction((ParseResult r, CancellationToken ct) =>
+        // The work runs on a pool thread so the action returns a running task at once: System.CommandLine installs its
+        // Ctrl+C handler (which cancels ct) only then; a synchronous action would be killed by the first Ctrl+C.
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
         {
             var options = model.Bind(r, cli.Bind(r));
             var dataPath = r.GetValue(data)!;
@@ -41,11 +43,11 @@ public static class TrainCommand
             {
                 r.InvocationConfiguration.Error.WriteLine(
                     $"changwen: stopped; the finished epochs are kept. Continue with: changwen train {Quote(dataPath)} --out {Quote(runDir)} --resume");
-                return Task.FromResult(130); // the shell's code for "ended by Ctrl+C"
+                return 130; // the shell's code for "ended by Ctrl+C"
             }
             PrintSummary(stdout, result);
-            return Task.FromResult(0);
-        });
+            return 0;
+        }, CancellationToken.None));
         return command;
     }
 
