@@ -8,13 +8,20 @@ var root = new RootCommand("changwen (长文): train, diagnose, evaluate and ser
 foreach (var command in new[]
          {
              InspectCommand.Create(),
+             TrainCommand.Create(),
          })
     root.Subcommands.Add(command);
 
 try
 {
     // Our own handler below prints user errors as one line; anything else is a bug and keeps its stack trace.
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // Ctrl+C cancels the command's token; training stops after the current batch and says how to resume. Give it
+        // time to get there (the default, 2 s, can end the process mid-batch on long documents).
+        ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+    });
 }
 catch (UserInputException e)
 {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Changwen.Data;
 using Changwen.IO;
+using Changwen.Text;
 using Spectre.Console;
 
 namespace Changwen.Cli.Commands;
@@ -13,21 +14,34 @@ public static class InspectCommand
         var data = new Argument<string>("data") { Description = "Corpus folder or file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var splits = new Option<string?>("--splits") { Description = "Use the train/val/test split recorded in this file (source<TAB>split)." };
+        var noWords = new Option<bool>("--no-words") { Description = "Skip the word-level statistics (they segment the corpus, which takes a while the first time)." };
+        var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
         var cli = new CliOptions();
         var command = new Command("inspect", "Describe a corpus: classes, splits, lengths, order, duplicates, unknown words.");
         command.Arguments.Add(data);
         command.Options.Add(json);
         command.Options.Add(splits);
+        command.Options.Add(noWords);
+        command.Options.Add(cache);
         cli.AddCorpusTo(command);
         cli.AddTextTo(command);
-        command.SetAction(int (ParseResult r) =>
+        command.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var corpus = Corpus.Open(r.GetValue(data)!, cli.Corpus(r), r.GetValue(splits));
             var report = CorpusInspector.Inspect(corpus);
             var output = r.InvocationConfiguration.Output;
+            if (!r.GetValue(noWords))
+            {
+                // Same segmentation (and cache entry) as `train` with these flags, so inspecting first makes training start sooner.
+                var options = cli.Bind(r);
+                var progressTo = r.GetValue(json) ? r.InvocationConfiguration.Error : output; // keep stdout pure JSON
+                var tokenized = ConsoleProgress.Run(progressTo, progress =>
+                    Segmentation.Run(corpus.Read, corpus.Classes, corpus.Fingerprint(), options.Tokenizer, r.GetValue(cache), progress, ct));
+                report = WordStatistics.Of(tokenized, options.Vocabulary).AddTo(report);
+            }
             if (r.GetValue(json)) output.WriteLine(Json.Serialize(report));
             else Render(report, AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }));
-            return 0;
+            return Task.FromResult(0);
         });
         return command;
     }
@@ -56,6 +70,19 @@ public static class InspectCommand
         var lengths = new Table().Title("length in characters").AddColumns("p50", "p90", "p95", "p99", "max", "mean");
         lengths.AddRow($"{l.P50:N0}", $"{l.P90:N0}", $"{l.P95:N0}", $"{l.P99:N0}", $"{l.Max:N0}", $"{l.Mean:N1}");
         console.Write(lengths);
+
+        if (report.WordLength is { } w)
+        {
+            var words = new Table().Title("length in words (tokens)").AddColumns("p50", "p90", "p95", "p99", "max", "mean", "suggested --max-len");
+            words.AddRow($"{w.P50:N0}", $"{w.P90:N0}", $"{w.P95:N0}", $"{w.P99:N0}", $"{w.Max:N0}", $"{w.Mean:N1}", $"{report.SuggestedMaxLen} (p95, rounded up)");
+            console.Write(words);
+        }
+        if (report.UnknownRate is { } u)
+        {
+            var unknown = new Table().Title("unknown-word rate vs. train vocabulary").AddColumns("val", "test");
+            unknown.AddRow(u.Val is { } v ? $"{v:P2}" : "-", u.Test is { } t ? $"{t:P2}" : "-");
+            console.Write(unknown);
+        }
 
         var d = report.Duplicates;
         var duplicates = new Table().Title("duplicate texts").AddColumns("where", "documents");

@@ -33,7 +33,18 @@ public sealed record CorpusReport
     public required IReadOnlyDictionary<string, int> Encodings { get; init; }
     /// <summary>Document files whose trailing NUL padding was dropped (Fudan has some).</summary>
     public required int NulPaddingTrimmed { get; init; }
+
+    // Word level: filled in by Changwen.Text.WordStatistics after segmentation; null when not computed.
+    /// <summary>Document lengths in tokens of the chosen tokenizer, all splits.</summary>
+    public LengthPercentiles? WordLength { get; init; }
+    /// <summary>Share of val and test tokens that a vocabulary built on train (with --min-count/--max-vocab) misses.</summary>
+    public UnknownRates? UnknownRate { get; init; }
+    /// <summary>A --max-len to start from: the p95 word length rounded up (see WordStatistics.SuggestMaxLen).</summary>
+    public int? SuggestedMaxLen { get; init; }
 }
+
+/// <summary>Share of val and test tokens missing from a vocabulary built on train; null for an empty split.</summary>
+public sealed record UnknownRates(double? Val, double? Test);
 
 public sealed record ClassCounts(string Name, int Train, int Val, int Test, int Total);
 

@@ -1,0 +1,254 @@
+using Changwen.Bundle;
+using Changwen.Data;
+using Changwen.Evaluation;
+using Changwen.IO;
+using Changwen.Models;
+using Changwen.Text;
+
+namespace Changwen.Training;
+
+/// <summary>What <see cref="TrainingJob.Run"/> produced.</summary>
+/// <param name="RunDir">The run folder, as a full path.</param>
+/// <param name="Options">The options the run used, as saved in options.json (tokenizer files relative to the run folder).</param>
+/// <param name="Summary">The training summary (best validation accuracy and epoch...), with the test scores when there was a test split.</param>
+/// <param name="TestReport">Scores of the best weights on the test split; null when the corpus has no test documents.</param>
+/// <param name="ValCarvedFromTrain">True when the corpus had no validation documents and 10% of train was held out instead.</param>
+public sealed record TrainingJobResult(
+    string RunDir, TrainOptions Options, TrainingSummary Summary, ClassificationReport? TestReport, bool ValCarvedFromTrain)
+{
+    public double? TestAccuracy => TestReport?.Accuracy;
+    public double? TestMacroF1 => TestReport?.MacroAverage.F1;
+
+    /// <summary>The files in the run folder at the end of the run, as full paths in ordinal order.</summary>
+    public IReadOnlyList<string> Files => Directory.EnumerateFiles(RunDir).Where(f => !Path.GetFileName(f).StartsWith('.'))
+        .Order(StringComparer.Ordinal).ToList();
+}
+
+/// <summary>
+/// The one data path from corpus files to a trained run folder: read and split the corpus, segment it (cached), build
+/// the vocabulary on train, encode, train with <see cref="Trainer"/>, then score the best weights on the test split
+/// and draw the curves. Everything the run folder holds is listed in docs/training.md.
+/// </summary>
+public static class TrainingJob
+{
+    /// <summary>Share of each class of train held out as validation when the corpus has no validation documents.</summary>
+    public const double CarvedValFraction = 0.1;
+
+    /// <summary>
+    /// Trains a model on the corpus at <paramref name="dataPath"/> into <paramref name="runDir"/>.
+    /// </summary>
+    /// <param name="options">The run's options. On resume they are ignored: the run folder's options.json wins, so a
+    /// resumed run is the same run.</param>
+    /// <param name="resume">Continue the run in <paramref name="runDir"/> (its recorded split, vocabulary and options);
+    /// refused when the corpus content changed since.</param>
+    /// <param name="cacheDir">Segmentation cache folder; null = the default one, "" = no cache.</param>
+    /// <param name="ct">Cancels between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
+    public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        runDir = Path.GetFullPath(runDir);
+        var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
+        TrainOptions saved;
+        if (resume)
+        {
+            if (!File.Exists(optionsPath))
+                throw UserInputException.At(runDir, null, "holds no training run to resume (no options.json). Train into it without --resume");
+            saved = RunFolder.ReadOptions(runDir);
+            progress?.Report(new ProgressUpdate("resume", 0, null, $"resuming {runDir} with its saved options.json"));
+        }
+        else
+        {
+            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)))
+                throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it with --resume, or train into a new folder");
+            ValidateOptions(options);
+            Directory.CreateDirectory(runDir);
+            saved = options with { Tokenizer = CopyTokenizerFiles(options.Tokenizer, runDir) };
+        }
+        // The tokenizer reads the copies inside the run folder; options.json names them relative to it.
+        var effective = saved with { Tokenizer = ResolveTokenizerFiles(saved.Tokenizer, runDir) };
+
+        // ---- corpus: open, split, record
+        var splitsPath = Path.Combine(runDir, RunFolder.SplitsFile);
+        // The fingerprint is that of the corpus opened without a recorded split (content + split settings), so eval,
+        // inspect and the segmentation cache compute the same one from the data alone.
+        var plain = Corpus.Open(dataPath, effective.Corpus);
+        var fingerprint = plain.Fingerprint();
+        Corpus corpus;
+        if (resume)
+        {
+            var recorded = RunFolder.ReadCorpus(runDir);
+            if (recorded is not null && recorded.Fingerprint != fingerprint)
+                throw UserInputException.At(plain.Path, null,
+                    $"differs from the corpus the run in {runDir} was trained on ({recorded.Path}): its files or split settings changed. Resume with the original corpus, or start a new run folder");
+            corpus = !plain.HasOwnSplits && File.Exists(splitsPath) ? Corpus.Open(dataPath, effective.Corpus, splitsPath) : plain;
+        }
+        else
+        {
+            corpus = plain;
+            if (!corpus.HasOwnSplits) corpus.WriteSplits(splitsPath);
+            RunFolder.WriteCorpus(runDir, new CorpusRecord(corpus.Path, fingerprint, corpus.HasOwnSplits));
+            RunFolder.WriteOptions(runDir, saved);
+            RunFolder.WriteFormat(runDir, saved);
+        }
+        ct.ThrowIfCancellationRequested();
+
+        // ---- text: segment (cached), hold out validation if there is none, vocabulary on train, encode
+        var classes = corpus.Classes;
+        var tokenized = Segmentation.Run(corpus.Read, classes, fingerprint, effective.Tokenizer, cacheDir, progress, ct);
+        classes = tokenized.Classes;
+        IReadOnlyList<TokenizedDocument> trainDocs = tokenized.Train, valDocs = tokenized.Val;
+        var carved = false;
+        if (valDocs.Count == 0 && trainDocs.Count > 0)
+        {
+            (trainDocs, valDocs) = CarveValidation(trainDocs, effective.Corpus.SplitSeed, CarvedValFraction);
+            carved = true;
+            progress?.Report(new ProgressUpdate("split", valDocs.Count, valDocs.Count,
+                $"the corpus has no validation documents: holding out a stratified {CarvedValFraction:P0} of train ({valDocs.Count} documents, seed {effective.Corpus.SplitSeed}) as validation"));
+        }
+        if (trainDocs.Count == 0) throw UserInputException.At(corpus.Path, null, "has no training documents. Check the corpus layout and the split fractions");
+
+        var vocabPath = Path.Combine(runDir, RunFolder.VocabularyFile);
+        Vocabulary vocabulary;
+        if (resume && File.Exists(vocabPath)) vocabulary = Vocabulary.Load(vocabPath);
+        else
+        {
+            vocabulary = Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), effective.Vocabulary);
+            vocabulary.Save(vocabPath);
+        }
+        RunFolder.WriteLabels(runDir, classes);
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var encoder = new SequenceEncoder(vocabulary, effective.Encoding);
+        EncodedDataset Encode(IReadOnlyList<TokenizedDocument> docs) => encoder.EncodeAll(docs, label =>
+            classIndex.TryGetValue(label, out var index) ? index
+                : throw UserInputException.At(corpus.Path, null,
+                    $"label '{label}' ({docs.First(d => d.Label == label).Source}) is not among the training classes ({string.Join(", ", classes)}). Give every class training documents"));
+        var train = Encode(trainDocs);
+        var val = Encode(valDocs);
+        var test = Encode(tokenized.Test);
+        progress?.Report(new ProgressUpdate("encode", 1, 1,
+            $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
+        ct.ThrowIfCancellationRequested();
+
+        // ---- train
+        using var model = ModelFactory.Create(effective.Model, vocabulary.Count, classes.Count, effective.Optimizer.Seed);
+        var summary = Trainer.Train(model, train, val, effective, runDir, resume, progress, ct);
+
+        // ---- evaluate the best weights (the trainer leaves them in the model) and draw the curves
+        ClassificationReport? report = null;
+        if (test.Count > 0)
+        {
+            report = Evaluate(model, test, classes, effective.Optimizer.BatchSize, progress, ct);
+            AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportText), report.ToText());
+            AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportJson), report.ToJson());
+            ConfusionMatrixPlot.Save(report, Path.Combine(runDir, RunFolder.ConfusionPng));
+            summary = summary with { TestAccuracy = report.Accuracy, TestMacroF1 = report.MacroAverage.F1 };
+            AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        }
+        else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
+        SaveCurve(runDir, train.Count, effective.Optimizer.BatchSize, classes.Count);
+
+        return new TrainingJobResult(runDir, saved, summary, report, carved);
+    }
+
+    /// <summary>Flags users set that the later stages would reject with a less helpful message.</summary>
+    private static void ValidateOptions(TrainOptions options)
+    {
+        if (options.Vocabulary.MinCount < 1)
+            throw new UserInputException($"--min-count must be at least 1, got {options.Vocabulary.MinCount}");
+        if (options.Vocabulary.MaxVocab is < 0 or 1 or 2)
+            throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {options.Vocabulary.MaxVocab}");
+        if (options.Encoding.MaxLen < 1)
+            throw new UserInputException($"--max-len must be at least 1, got {options.Encoding.MaxLen}");
+    }
+
+    /// <summary>Copies the user dictionary and stop-word list into the run folder, so the run folder is self-contained.</summary>
+    private static TokenizerOptions CopyTokenizerFiles(TokenizerOptions tokenizer, string runDir)
+    {
+        string? Copy(string? source, string name, string what)
+        {
+            if (source is null) return null;
+            var full = Path.GetFullPath(source);
+            if (!File.Exists(full)) throw UserInputException.At(full, null, $"{what} does not exist. Give an existing file");
+            var target = Path.Combine(runDir, name);
+            if (full != target) AtomicFile.WriteAllBytes(target, File.ReadAllBytes(full));
+            return name;
+        }
+        return tokenizer with
+        {
+            UserDictionary = Copy(tokenizer.UserDictionary, RunFolder.UserDictionaryFile, "user dictionary"),
+            StopWords = Copy(tokenizer.StopWords, RunFolder.StopWordsFile, "stop-word list"),
+        };
+    }
+
+    private static TokenizerOptions ResolveTokenizerFiles(TokenizerOptions tokenizer, string runDir) => tokenizer with
+    {
+        UserDictionary = tokenizer.UserDictionary is null ? null : Path.Combine(runDir, tokenizer.UserDictionary),
+        StopWords = tokenizer.StopWords is null ? null : Path.Combine(runDir, tokenizer.StopWords),
+    };
+
+    /// <summary>
+    /// Holds out <paramref name="fraction"/> of each class of <paramref name="train"/> (at least one document of a class
+    /// with two or more), chosen by a generator seeded with the seed and the class name. Both parts keep reading order.
+    /// </summary>
+    internal static (IReadOnlyList<TokenizedDocument> Train, IReadOnlyList<TokenizedDocument> Val) CarveValidation(
+        IReadOnlyList<TokenizedDocument> train, int seed, double fraction)
+    {
+        var held = new bool[train.Count];
+        var byClass = Enumerable.Range(0, train.Count).GroupBy(i => train[i].Label, StringComparer.Ordinal);
+        foreach (var group in byClass)
+        {
+            var indices = group.ToArray();
+            if (indices.Length < 2) continue;
+            new Random(StableSeed(seed, group.Key)).Shuffle(indices);
+            var take = Math.Max(1, (int)Math.Round(indices.Length * fraction, MidpointRounding.AwayFromZero));
+            foreach (var i in indices.Take(take)) held[i] = true;
+        }
+        var kept = new List<TokenizedDocument>();
+        var val = new List<TokenizedDocument>();
+        for (var i = 0; i < train.Count; i++) (held[i] ? val : kept).Add(train[i]);
+        return (kept, val);
+    }
+
+    /// <summary>FNV-1a over the class name mixed with the seed: stable across runs and .NET versions.</summary>
+    private static int StableSeed(int seed, string label)
+    {
+        var hash = 2166136261u ^ (uint)seed;
+        foreach (var c in label) { hash ^= c; hash *= 16777619u; }
+        return (int)(hash & 0x7FFFFFFF);
+    }
+
+    /// <summary>Predicts the test split a slice at a time, so the caller sees progress on a large test set.</summary>
+    private static ClassificationReport Evaluate(TextClassifierModel model, EncodedDataset test, IReadOnlyList<string> classes,
+        int batchSize, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        const int Slice = 2048;
+        var predicted = new int[test.Count];
+        progress?.Report(new ProgressUpdate("evaluate", 0, test.Count));
+        for (var start = 0; start < test.Count; start += Slice)
+        {
+            ct.ThrowIfCancellationRequested();
+            var count = Math.Min(Slice, test.Count - start);
+            var slice = new EncodedDataset(test.MaxLen,
+                test.Ids.AsSpan(start * test.MaxLen, count * test.MaxLen).ToArray(),
+                test.Lengths.AsSpan(start, count).ToArray(), test.Labels.AsSpan(start, count).ToArray());
+            Predictor.PredictLabels(model, slice, batchSize).CopyTo(predicted, start);
+            progress?.Report(new ProgressUpdate("evaluate", start + count, test.Count));
+        }
+        var report = ClassificationReport.Compute(test.Labels, predicted, classes);
+        progress?.Report(new ProgressUpdate("evaluate", test.Count, test.Count,
+            $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({test.Count:N0} documents, best epoch's weights)"));
+        return report;
+    }
+
+    /// <summary>curve.png from metrics.jsonl: step losses placed at their fraction of an epoch.</summary>
+    private static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
+    {
+        var (steps, epochs) = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName));
+        if (epochs.Count == 0) return;
+        var stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
+        var stepPoints = steps.Select(s =>
+            new StepPoint(s.Epoch - 1 + (double)(s.Step - (long)(s.Epoch - 1) * stepsPerEpoch) / stepsPerEpoch, s.Loss)).ToList();
+        var epochPoints = epochs.Select(e => new EpochPoint(e.Epoch, e.TrainLoss, e.ValLoss, e.TrainAccuracy, e.ValAccuracy)).ToList();
+        TrainingCurvePlot.Save(Path.Combine(runDir, RunFolder.CurvePng), epochPoints, stepPoints, numClasses);
+    }
+}
