@@ -8,6 +8,8 @@ var root = new RootCommand("changwen (长文): train, diagnose, evaluate and ser
 foreach (var command in new[]
          {
              InspectCommand.Create(),
+             EvalCommand.Create(),
+             PredictCommand.Create(),
          })
     root.Subcommands.Add(command);
 
