@@ -116,7 +116,8 @@ public static class ModelEvaluator
     /// <summary>Same absolute path as recorded at training, or the same content (fingerprint) elsewhere.</summary>
     private static bool IsTrainingCorpus(CorpusRecord record, string data, CorpusOptions options)
     {
-        if (string.Equals(Path.GetFullPath(record.Path), data, StringComparison.Ordinal)) return true;
+        if (string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(record.Path)), Path.TrimEndingDirectorySeparator(data), StringComparison.Ordinal))
+            return true;
         Corpus corpus;
         try
         {
