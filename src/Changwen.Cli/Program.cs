@@ -9,6 +9,8 @@ foreach (var command in new[]
          {
              InspectCommand.Create(),
              TrainCommand.Create(),
+             EvalCommand.Create(),
+             PredictCommand.Create(),
          })
     root.Subcommands.Add(command);
 

@@ -23,6 +23,8 @@ public static class RunFolder
     public const string TestReportText = "test-report.txt";
     public const string TestReportJson = "test-report.json";
     public const string ConfusionPng = "confusion.png";
+    /// <summary>Written by <c>changwen eval</c>, so it never replaces the test-split confusion.png made at training.</summary>
+    public const string EvalConfusionPng = "eval-confusion.png";
     public const string CurvePng = "curve.png";
 
     public static void WriteFormat(string runDir, TrainOptions options) =>

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Changwen.Bundle;
+using Changwen.IO;
+
+namespace Changwen.Cli.Commands;
+
+/// <summary><c>changwen predict MODEL [TEXT...]</c>: the label of each text, from arguments, a file or standard input.</summary>
+public static class PredictCommand
+{
+    /// <param name="standardInput">Where lines come from when no text and no --file is given; null = the console.</param>
+    public static Command Create(TextReader? standardInput = null)
+    {
+        var model = new Argument<string>("model") { Description = "Run folder of a trained model (written by `changwen train`)." };
+        var texts = new Argument<string[]>("text") { Description = "Texts to classify (default: one text per line of --file or of standard input).", Arity = ArgumentArity.ZeroOrMore };
+        var file = new Option<string?>("--file") { Description = "Classify every line of this UTF-8 file." };
+        var topK = new Option<int>("--top-k") { Description = "Show the k most probable labels.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per text: {\"label\": ..., \"probabilities\": {...}}." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => 0 };
+        var command = new Command("predict", "Classify texts with a trained model.");
+        command.Arguments.Add(model);
+        command.Arguments.Add(texts);
+        foreach (var o in new Option[] { file, topK, json, batchSize, threads }) command.Options.Add(o);
+        command.SetAction(int (ParseResult r) =>
+        {
+            var k = r.GetValue(topK);
+            var batch = r.GetValue(batchSize);
+            if (k < 1) throw new UserInputException($"--top-k {k} must be at least 1.");
+            if (batch < 1) throw new UserInputException($"--batch-size {batch} must be at least 1.");
+            var given = r.GetValue(texts) ?? [];
+            var path = r.GetValue(file);
+            if (given.Length > 0 && path is not null) throw new UserInputException("predict: give texts as arguments or with --file, not both.");
+            TorchSharp.torch.set_num_threads(r.GetValue(threads) is > 0 and var n ? n : Environment.ProcessorCount);
+
+            using var classifier = TextClassifier.Load(r.GetValue(model)!);
+            var output = r.InvocationConfiguration.Output;
+            var asJson = r.GetValue(json);
+            void Write(IReadOnlyList<string> chunk)
+            {
+                foreach (var prediction in classifier.PredictBatch(chunk, k, batch))
+                    output.WriteLine(asJson ? ToJson(prediction) : ToText(prediction, k));
+                output.Flush();
+            }
+
+            if (given.Length > 0)
+            {
+                Write(given);
+                return 0;
+            }
+            using var reader = path is null ? null : OpenFile(path);
+            foreach (var chunk in Batches(reader ?? standardInput ?? Console.In, batch))
+                Write(chunk);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>label&lt;TAB&gt;probability</c>; with top-k, <c>label:prob label:prob ...</c>.</summary>
+    public static string ToText(Prediction prediction, int topK) => topK == 1
+        ? $"{prediction.Label}\t{Probability(prediction.Probability)}"
+        : string.Join(' ', prediction.Top.Select(t => $"{t.Label}:{Probability(t.Probability)}"));
+
+    /// <summary><c>{"label": ..., "probabilities": {label: p, ...}}</c> on one line, the top-k labels most probable first.</summary>
+    public static string ToJson(Prediction prediction)
+    {
+        var probabilities = new JsonObject();
+        foreach (var t in prediction.Top) probabilities[t.Label] = t.Probability;
+        return new JsonObject { ["label"] = prediction.Label, ["probabilities"] = probabilities }.ToJsonString(Json.Compact);
+    }
+
+    private static string Probability(float p) => p.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static StreamReader OpenFile(string path)
+    {
+        try
+        {
+            return new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw UserInputException.At(Path.GetFullPath(path), null, $"cannot be read ({e.Message}). Give a text file with one text per line");
+        }
+    }
+
+    /// <summary>
+    /// Lines in batches of up to <paramref name="size"/>: a batch holds the lines already available, so a person typing
+    /// at the terminal gets each answer at once while a pipe or file is classified many lines per forward pass.
+    /// </summary>
+    private static IEnumerable<List<string>> Batches(TextReader reader, int size)
+    {
+        using var lines = new BlockingCollection<string>(boundedCapacity: size * 4);
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine()) lines.Add(line);
+            }
+            finally
+            {
+                lines.CompleteAdding();
+            }
+        });
+        while (lines.TryTake(out var first, Timeout.Infinite))
+        {
+            var batch = new List<string>(size) { first };
+            while (batch.Count < size && lines.TryTake(out var next)) batch.Add(next);
+            yield return batch;
+        }
+        producer.GetAwaiter().GetResult(); // a read error surfaces here
+    }
+}

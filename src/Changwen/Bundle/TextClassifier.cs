@@ -1,0 +1,211 @@
+using Changwen.Data;
+using Changwen.IO;
+using Changwen.Models;
+using Changwen.Text;
+using Changwen.Training;
+
+namespace Changwen.Bundle;
+
+/// <summary>One label and its probability.</summary>
+public sealed record LabelProbability(string Label, float Probability);
+
+/// <summary>
+/// The prediction for one text: the most probable <see cref="Label"/> with its <see cref="Probability"/>, and the
+/// <see cref="Top"/> k labels, most probable first (ties in label order).
+/// </summary>
+public sealed record Prediction(string Label, float Probability, IReadOnlyList<LabelProbability> Top);
+
+/// <summary>
+/// A trained model loaded from its run folder (the bundle): text in, labels and probabilities out, with the
+/// tokenizer, vocabulary, encoding and network exactly as they were in training.
+/// </summary>
+/// <remarks>
+/// Safe for concurrent callers: tokenizing and encoding run on the caller's thread, and the forward pass is
+/// serialised by a lock (one libtorch module, whose eval/train switch is shared state). Texts longer than the
+/// training max length are truncated as in training; an empty text becomes an all-padding row of length 0, which the
+/// models take like any other row (they read the output at the last padded position).
+/// </remarks>
+public sealed class TextClassifier : IDisposable
+{
+    /// <summary>Rows per forward pass unless the caller says otherwise.</summary>
+    public const int DefaultBatchSize = 256;
+
+    private readonly TextClassifierModel model;
+    private readonly ITokenizer tokenizer;
+    private readonly SequenceEncoder encoder;
+    private readonly Dictionary<string, int> labelIndex;
+    private readonly Lock forwardLock = new();
+
+    private TextClassifier(string runDirectory, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels,
+        Vocabulary vocabulary, ITokenizer tokenizer, TextClassifierModel model, TrainingSummary? summary)
+    {
+        RunDirectory = runDirectory;
+        Format = format;
+        Options = options;
+        Labels = labels;
+        Vocabulary = vocabulary;
+        Summary = summary;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        encoder = new SequenceEncoder(vocabulary, options.Encoding);
+        labelIndex = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+    }
+
+    /// <summary>The run folder the model was loaded from, as a full path.</summary>
+    public string RunDirectory { get; }
+    public BundleFormat Format { get; }
+    /// <summary>The options the model was trained with (options.json; tokenizer file paths as recorded there).</summary>
+    public TrainOptions Options { get; }
+    /// <summary>The class names; a class index is a position in this list.</summary>
+    public IReadOnlyList<string> Labels { get; }
+    public Vocabulary Vocabulary { get; }
+    /// <summary>summary.json of the training run, or null when the folder has none.</summary>
+    public TrainingSummary? Summary { get; }
+
+    /// <summary>The class index of <paramref name="label"/>, or -1 when the model does not know it.</summary>
+    public int IndexOf(string label) => labelIndex.GetValueOrDefault(label, -1);
+
+    /// <summary>
+    /// Loads the model in <paramref name="runDir"/>: format.json (version check), options.json, labels.json, vocab.tsv,
+    /// the tokenizer (a relative user dictionary or stop-word path is resolved against the run folder) and best.pt.
+    /// Anything missing, damaged or inconsistent is one <see cref="UserInputException"/> naming the file.
+    /// </summary>
+    public static TextClassifier Load(string runDir)
+    {
+        var dir = Path.GetFullPath(runDir);
+        if (!Directory.Exists(dir))
+            throw UserInputException.At(dir, null, "no such model folder. Give the run folder written by `changwen train`");
+        var format = RunFolder.ReadFormat(dir);
+        var optionsPath = Path.Combine(dir, RunFolder.OptionsFile);
+        var options = RunFolder.ReadOptions(dir);
+        CheckOptions(options, optionsPath);
+        var labelsPath = Path.Combine(dir, RunFolder.LabelsFile);
+        var labels = RunFolder.ReadLabels(dir);
+        if (labels.Count < 2 || labels.Any(string.IsNullOrEmpty) || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+            throw UserInputException.At(labelsPath, null, "needs at least two distinct, non-empty class names. Restore the file from the training run");
+
+        var vocabulary = Vocabulary.Load(Path.Combine(dir, RunFolder.VocabularyFile));
+        var tokenizerOptions = options.Tokenizer with
+        {
+            UserDictionary = ResolveIn(dir, options.Tokenizer.UserDictionary),
+            StopWords = ResolveIn(dir, options.Tokenizer.StopWords),
+        };
+        var tokenizer = Tokenizers.Create(tokenizerOptions);
+
+        TextClassifierModel model;
+        try
+        {
+            model = ModelFactory.Create(options.Model, vocabulary.Count, labels.Count);
+        }
+        catch (UserInputException e)
+        {
+            // The factory's message says what is wrong with the sizes; the file to fix is options.json.
+            throw UserInputException.At(optionsPath, null, e.Message);
+        }
+        try
+        {
+            if (options.Encoding.MaxLen < model.MinSequenceLength)
+                throw UserInputException.At(optionsPath, null,
+                    $"max length {options.Encoding.MaxLen} is shorter than the {model.MinSequenceLength} positions a {CliName(options.Model.Kind)} model needs. Restore the options.json of the training run");
+            // Mismatched sizes (a vocab.tsv or labels.json from another run) surface here as weights that do not fit.
+            ModelFactory.LoadWeights(model, Path.Combine(dir, Trainer.BestWeights));
+            model.eval();
+            var summary = File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
+            return new TextClassifier(dir, format, options, labels, vocabulary, tokenizer, model, summary);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The prediction for one text.</summary>
+    public Prediction Predict(string text, int topK = 1) => PredictBatch([text], topK)[0];
+
+    /// <summary>Predictions for <paramref name="texts"/>, in order; the forward pass takes <paramref name="batchSize"/> texts at a time.</summary>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<string> texts, int topK = 1, int batchSize = DefaultBatchSize)
+    {
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "top-k must be at least 1");
+        var probabilities = PredictProbabilities(texts, batchSize);
+        var k = Math.Min(topK, Labels.Count);
+        var result = new Prediction[texts.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var top = Enumerable.Range(0, Labels.Count)
+                .OrderByDescending(c => probabilities[i][c]) // stable: ties keep label order
+                .Take(k)
+                .Select(c => new LabelProbability(Labels[c], probabilities[i][c]))
+                .ToArray();
+            result[i] = new Prediction(top[0].Label, top[0].Probability, top);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The softmax probabilities of every class for each text (<c>[texts][Labels.Count]</c>), computed
+    /// <paramref name="batchSize"/> texts at a time: tokenized in parallel, then one forward pass under the lock.
+    /// </summary>
+    public float[][] PredictProbabilities(IReadOnlyList<string> texts, int batchSize = DefaultBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        var result = new float[texts.Count][];
+        for (var start = 0; start < texts.Count; start += batchSize)
+        {
+            var count = Math.Min(batchSize, texts.Count - start);
+            var data = Encode(texts, start, count);
+            float[][] probabilities;
+            lock (forwardLock)
+                probabilities = Predictor.PredictProbabilities(model, data, batchSize); // eval mode, no_grad, dispose scope per batch
+            Array.Copy(probabilities, 0, result, start, count);
+        }
+        return result;
+    }
+
+    /// <summary>Tokenizes and encodes texts[start..start+count) exactly as training encoded its documents.</summary>
+    private EncodedDataset Encode(IReadOnlyList<string> texts, int start, int count)
+    {
+        var maxLen = encoder.MaxLen;
+        var ids = new int[count * maxLen];
+        var lengths = new int[count];
+        Parallel.For(0, count, i =>
+        {
+            var text = texts[start + i] ?? throw new ArgumentNullException(nameof(texts), $"text {start + i} is null");
+            var (row, length) = encoder.Encode(tokenizer.Tokenize(text));
+            row.CopyTo(ids.AsSpan(i * maxLen, maxLen));
+            lengths[i] = length;
+        });
+        return new EncodedDataset(maxLen, ids, lengths, new int[count]);
+    }
+
+    public void Dispose() => model.Dispose();
+
+    private static string? ResolveIn(string dir, string? path) =>
+        path is null || Path.IsPathRooted(path) ? path : Path.Combine(dir, path);
+
+    private static string CliName(ModelKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>A JSON file that parses but lacks a section (e.g. <c>"model": null</c>) would fail later as a bug; refuse it here.</summary>
+    private static void CheckOptions(TrainOptions options, string path)
+    {
+        if (options.Corpus is null || options.Tokenizer is null || options.Vocabulary is null || options.Encoding is null ||
+            options.Model is null || options.Optimizer is null)
+            throw UserInputException.At(path, null, "a section (corpus, tokenizer, vocabulary, encoding, model or optimizer) is missing. Restore the options.json of the training run");
+        if (options.Encoding.MaxLen < 1)
+            throw UserInputException.At(path, null, $"max length {options.Encoding.MaxLen} is not positive. Restore the options.json of the training run");
+    }
+
+    private static TrainingSummary ReadSummary(string dir)
+    {
+        var path = Path.Combine(dir, Trainer.SummaryFile);
+        try
+        {
+            return Json.Deserialize<TrainingSummary>(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw UserInputException.At(path, null, $"damaged ({e.Message.Split('\n')[0]}). Restore it or delete it (the model does not need it)");
+        }
+    }
+}
