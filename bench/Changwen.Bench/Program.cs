@@ -1,3 +1,8 @@
 // Benchmarks: `dotnet run -c Release --project bench/Changwen.Bench -- <name>`. Figures go in docs/benchmarks.md.
-Console.Error.WriteLine("usage: Changwen.Bench <benchmark>");
-return 2;
+switch (args.FirstOrDefault())
+{
+    case "pooling": return PoolingSanity.Run(args[1..]);
+    default:
+        Console.Error.WriteLine("usage: Changwen.Bench pooling [corpus-folder] [epochs] [pool ...]");
+        return 2;
+}
