@@ -33,6 +33,30 @@ public sealed class CliOptions
     public readonly Option<TruncateSide?> Truncate = Enum<TruncateSide>("--truncate", "Keep the head (default) or the tail of long documents.");
     public readonly Option<PadSide?> Pad = Enum<PadSide>("--pad", "Pad after (post, default) or before (pre) the words.");
 
+    // Model
+    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm or mergenet (default: {Kebab(D.Model.Kind)}).");
+    public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
+    public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };
+    public readonly Option<int> Layers = new("--layers") { Description = "Stacked LSTM layers (layer_dim).", DefaultValueFactory = _ => D.Model.LayerDim };
+    public readonly Option<InitKind?> Init = Enum<InitKind>("--init", $"LSTM weight init: default or orthogonal (default: {Kebab(D.Model.Init)}).");
+    public readonly Option<int> KernelSize = new("--kernel-size") { Description = "MergeNet Conv1d kernel width.", DefaultValueFactory = _ => D.Model.KernelSize };
+    public readonly Option<int> PoolKernel = new("--pool-kernel") { Description = "MergeNet MaxPool1d kernel (pkernel_size).", DefaultValueFactory = _ => D.Model.PkernelSize };
+    public readonly Option<PoolKind?> Pool = Enum<PoolKind>("--pool",
+        $"How LSTM outputs become the classifier input: last (final column, pads included), true-last (each document's last word), mean, max or attention over the words (default: {Kebab(D.Model.Pool)}).");
+    public readonly Option<double?> ForgetBias = new("--forget-bias") { Description = "Initial LSTM forget-gate bias, e.g. 1 (default: libtorch's init)." };
+    public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional LSTM." };
+
+    // Optimizer
+    public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => D.Optimizer.Lr };
+    public readonly Option<int> BatchSize = new("--batch-size") { Description = "Documents per mini-batch.", DefaultValueFactory = _ => D.Optimizer.BatchSize };
+    public readonly Option<int> Epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Optimizer.Epochs };
+    public readonly Option<int> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles.", DefaultValueFactory = _ => D.Optimizer.Seed };
+    public readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => D.Optimizer.Threads };
+    public readonly Option<bool> NoShuffle = new("--no-shuffle") { Description = "Train in dataset order (label-sorted for folder corpora) instead of shuffling each epoch." };
+    public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
+    public readonly Option<double?> ClipGradNorm = new("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this before each step (default: no clipping)." };
+    public readonly Option<bool> Bucket = new("--bucket") { Description = "Batch documents of similar length together and cut each batch to its longest document." };
+
     public void AddCorpusTo(Command c)
     {
         foreach (var o in new Option[] { Format, Encoding, TextColumn, LabelColumn, SplitSeed }) c.Options.Add(o);
@@ -41,6 +65,16 @@ public sealed class CliOptions
     public void AddTextTo(Command c)
     {
         foreach (var o in new Option[] { Tokenizer, UserDict, StopWords, MinCount, MaxVocab, MaxLen, Truncate, Pad }) c.Options.Add(o);
+    }
+
+    public void AddModelTo(Command c)
+    {
+        foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional }) c.Options.Add(o);
+    }
+
+    public void AddOptimizerTo(Command c)
+    {
+        foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket }) c.Options.Add(o);
     }
 
     public CorpusOptions Corpus(ParseResult r) => D.Corpus with
@@ -72,8 +106,37 @@ public sealed class CliOptions
                 Truncate = r.GetValue(Truncate) ?? o.Encoding.Truncate,
                 Pad = r.GetValue(Pad) ?? o.Encoding.Pad,
             },
+            Model = o.Model with
+            {
+                Kind = r.GetValue(Model) ?? o.Model.Kind,
+                EmbeddingDim = Given(r, EmbeddingDim, o.Model.EmbeddingDim),
+                HiddenDim = Given(r, HiddenDim, o.Model.HiddenDim),
+                LayerDim = Given(r, Layers, o.Model.LayerDim),
+                Init = r.GetValue(Init) ?? o.Model.Init,
+                KernelSize = Given(r, KernelSize, o.Model.KernelSize),
+                PkernelSize = Given(r, PoolKernel, o.Model.PkernelSize),
+                Pool = r.GetValue(Pool) ?? o.Model.Pool,
+                ForgetBias = r.GetValue(ForgetBias) ?? o.Model.ForgetBias,
+                Bidirectional = r.GetValue(Bidirectional) || o.Model.Bidirectional,
+            },
+            Optimizer = o.Optimizer with
+            {
+                Lr = Given(r, Lr, o.Optimizer.Lr),
+                BatchSize = Given(r, BatchSize, o.Optimizer.BatchSize),
+                Epochs = Given(r, Epochs, o.Optimizer.Epochs),
+                Seed = Given(r, Seed, o.Optimizer.Seed),
+                Threads = Given(r, Threads, o.Optimizer.Threads),
+                Shuffle = !r.GetValue(NoShuffle) && o.Optimizer.Shuffle,
+                Patience = Given(r, Patience, o.Optimizer.Patience),
+                ClipGradNorm = r.GetValue(ClipGradNorm) ?? o.Optimizer.ClipGradNorm,
+                Bucket = r.GetValue(Bucket) || o.Optimizer.Bucket,
+            },
         };
     }
+
+    /// <summary>The flag's value if it was typed, else <paramref name="start"/>'s (so a plan's setting survives the flag's default).</summary>
+    private static T Given<T>(ParseResult r, Option<T> option, T start) =>
+        r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : start;
 
     /// <summary>An enum flag that accepts the kebab-case names the options files use (true-last, gb18030...).</summary>
     public static Option<T?> Enum<T>(string name, string description) where T : struct, System.Enum

@@ -72,6 +72,21 @@ public sealed record EncodingOptions
 public enum ModelKind { Lstm, Mergenet }
 public enum InitKind { Default, Orthogonal }
 
+/// <summary>How the LSTM's output sequence <c>[B,T,H]</c> becomes one vector per document (see docs/training.md).</summary>
+public enum PoolKind
+{
+    /// <summary>The output at the final column, pads included: the original <c>r_out[:, -1, :]</c>.</summary>
+    Last,
+    /// <summary>The output at each document's own last word (the last non-pad position), for post- and pre-padding.</summary>
+    TrueLast,
+    /// <summary>The mean of the outputs at the real words.</summary>
+    Mean,
+    /// <summary>The element-wise maximum of the outputs at the real words.</summary>
+    Max,
+    /// <summary>A learned weighted sum of the outputs at the real words (Linear score, softmax over the real words).</summary>
+    Attention,
+}
+
 /// <summary>The network. Parameter names follow the original post.</summary>
 public sealed record ModelOptions
 {
@@ -85,6 +100,15 @@ public sealed record ModelOptions
     public int KernelSize { get; init; } = 3;
     /// <summary>MergeNet's MaxPool1d kernel (the post's pkernel_size).</summary>
     public int PkernelSize { get; init; } = 10;
+    /// <summary>How the LSTM outputs become the classifier's input; <c>last</c> is the original.</summary>
+    public PoolKind Pool { get; init; } = PoolKind.Last;
+    /// <summary>
+    /// Forget-gate bias of every LSTM layer and direction: <c>bias_ih + bias_hh</c> equals this in the forget slice
+    /// <c>[H:2H]</c>. <c>null</c> keeps libtorch's default uniform init (about zero on average).
+    /// </summary>
+    public double? ForgetBias { get; init; }
+    /// <summary>A bidirectional LSTM; the classifier then reads 2×HiddenDim features.</summary>
+    public bool Bidirectional { get; init; }
 }
 
 /// <summary>How the model is trained: Adam, mini-batches, epochs.</summary>
@@ -100,4 +124,11 @@ public sealed record OptimizerOptions
     public bool Shuffle { get; init; } = true;
     /// <summary>Stop after this many epochs without a better validation accuracy; 0 = never.</summary>
     public int Patience { get; init; } = 0;
+    /// <summary>Scale the gradients so their joint L2 norm is at most this before each Adam step; <c>null</c> = no clipping.</summary>
+    public double? ClipGradNorm { get; init; }
+    /// <summary>
+    /// Length bucketing: training batches of documents of similar length, each cut to its longest document (fewer time
+    /// steps). Validation and prediction batches are not bucketed.
+    /// </summary>
+    public bool Bucket { get; init; }
 }

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Changwen.Models;
 
 /// <summary>
-/// The original post's LSTM: Embedding → LSTM (batch_first) → Linear on the output at the last position. Kept exactly
-/// as written, padding steps included, so its failure on 500-word post-padded rows reproduces.
+/// The original post's LSTM: Embedding → LSTM (batch_first) → pooling → Linear. With <c>--pool last</c> it reads the
+/// output at the last padded position exactly as written, pads included, so its failure on 500-word post-padded rows
+/// reproduces; the other poolings (<see cref="PoolKind"/>) read only the real words.
 /// </summary>
 public sealed class LstmClassifier : TextClassifierModel
 {
@@ -14,25 +15,22 @@ public sealed class LstmClassifier : TextClassifierModel
     private readonly Embedding embedding;
     private readonly LSTM lstm;
     private readonly Linear fc;
+    private readonly SequencePooling readout;
 
     public LstmClassifier(ModelOptions options, int vocabSize, int numClasses) : base("lstm", options, vocabSize, numClasses)
     {
         embedding = nn.Embedding(vocabSize, options.EmbeddingDim);
-        lstm = nn.LSTM(options.EmbeddingDim, options.HiddenDim, options.LayerDim, batchFirst: true);
-        fc = nn.Linear(options.HiddenDim, numClasses);
+        lstm = CreateLstm(options, options.EmbeddingDim);
+        readout = new SequencePooling(options.Pool, options.HiddenDim, options.Bidirectional);
+        fc = nn.Linear(readout.OutputDim, numClasses);
         RegisterComponents();
-        if (options.Init == InitKind.Orthogonal) InitOrthogonal(lstm);
     }
 
     public override Tensor forward(Tensor ids, Tensor lengths)
     {
         CheckInputs(ids, lengths);
-        using var embeds = embedding.call(ids);                 // [B,T,E]
-        var (rOut, hN, cN) = lstm.call(embeds);                 // r_out [B,T,H]
-        hN.Dispose();
-        cN.Dispose();
-        using (rOut)
-        using (var last = LastStep(rOut))
-            return fc.call(last);                               // [B,C]
+        using var scope = NewDisposeScope();
+        var (rOut, _, _) = lstm.call(embedding.call(ids));        // r_out [B,T,H] (2H bidirectional)
+        return fc.call(readout.call(rOut, RealTokenMask(ids))).MoveToOuterDisposeScope();
     }
 }

@@ -6,8 +6,8 @@ namespace Changwen.Models;
 
 /// <summary>
 /// The original post's MergeNet: Embedding → Conv1d(kernel) → BatchNorm1d → ReLU → MaxPool1d(pkernel) → LSTM →
-/// Linear on the last step. The pooling shortens 500 words to ~50 steps, which is why it converges where the plain
-/// LSTM stalls.
+/// pooling → Linear (the original pools with <c>last</c>). The max-pooling shortens 500 words to ~50 steps, which is
+/// why it converges where the plain LSTM stalls.
 /// </summary>
 public sealed class MergeNet : TextClassifierModel
 {
@@ -17,6 +17,7 @@ public sealed class MergeNet : TextClassifierModel
     private readonly MaxPool1d pool;
     private readonly LSTM lstm;
     private readonly Linear fc;
+    private readonly SequencePooling readout;
 
     public MergeNet(ModelOptions options, int vocabSize, int numClasses) : base("mergenet", options, vocabSize, numClasses)
     {
@@ -24,10 +25,10 @@ public sealed class MergeNet : TextClassifierModel
         conv = nn.Conv1d(options.EmbeddingDim, options.EmbeddingDim, options.KernelSize);
         bn = nn.BatchNorm1d(options.EmbeddingDim);
         pool = nn.MaxPool1d(options.PkernelSize);
-        lstm = nn.LSTM(options.EmbeddingDim, options.HiddenDim, options.LayerDim, batchFirst: true);
-        fc = nn.Linear(options.HiddenDim, numClasses);
+        lstm = CreateLstm(options, options.EmbeddingDim);
+        readout = new SequencePooling(options.Pool, options.HiddenDim, options.Bidirectional);
+        fc = nn.Linear(readout.OutputDim, numClasses);
         RegisterComponents();
-        if (options.Init == InitKind.Orthogonal) InitOrthogonal(lstm);
     }
 
     /// <summary>The convolution needs <c>KernelSize</c> positions and the pooling <c>PkernelSize</c> outputs of it.</summary>
@@ -41,7 +42,23 @@ public sealed class MergeNet : TextClassifierModel
         using var scope = NewDisposeScope();
         var embeds = embedding.call(ids).permute(0, 2, 1);       // [B,E,T]: Conv1d wants channels first
         var x = pool.call(nn.functional.relu(bn.call(conv.call(embeds))));  // [B,E,T']
-        var (rOut, _, _) = lstm.call(x.permute(0, 2, 1));        // [B,T',H]
-        return fc.call(LastStep(rOut)).MoveToOuterDisposeScope();
+        var (rOut, _, _) = lstm.call(x.permute(0, 2, 1));        // [B,T',H] (2H bidirectional)
+        var mask = PooledMask(RealTokenMask(ids), Options.KernelSize, Options.PkernelSize);
+        return fc.call(readout.call(rOut, mask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Which LSTM steps are real, from which words are (<c>[B,T]</c> → <c>[B,T']</c>). Conv output j sees words
+    /// j..j+k-1 and pooled step i sees conv outputs i·p..i·p+p-1, i.e. words i·p..i·p+p+k-2; a step is real if any word
+    /// it sees is. The mask goes through the same windows as the data: a max over k (stride 1), then over p (stride p,
+    /// the trailing remainder dropped as MaxPool1d drops it), so T' always matches.
+    /// </summary>
+    public static Tensor PooledMask(Tensor tokenMask, int kernelSize, int poolKernel)
+    {
+        using var scope = NewDisposeScope();
+        var m = tokenMask.to_type(ScalarType.Float32).unsqueeze(1);                    // [B,1,T]
+        m = nn.functional.max_pool1d(m, kernelSize, stride: 1);                           // [B,1,T-k+1]
+        m = nn.functional.max_pool1d(m, poolKernel, stride: poolKernel);                  // [B,1,T']
+        return m.squeeze(1).gt(0).MoveToOuterDisposeScope();
     }
 }

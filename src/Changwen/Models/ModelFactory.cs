@@ -17,6 +17,8 @@ public static class ModelFactory
         if (numClasses < 2) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "a classifier needs at least two classes");
         if (options.EmbeddingDim < 1 || options.HiddenDim < 1 || options.LayerDim < 1 || options.KernelSize < 1 || options.PkernelSize < 1)
             throw new UserInputException($"model sizes must be positive (embedding {options.EmbeddingDim}, hidden {options.HiddenDim}, layers {options.LayerDim}, kernel {options.KernelSize}, pool {options.PkernelSize}). Fix the model options");
+        if (options.ForgetBias is { } bias && !double.IsFinite(bias))
+            throw new UserInputException($"forget-gate bias must be a finite number, got {bias}. Pass e.g. 1");
         if (seed is { } s) random.manual_seed(s);
         return options.Kind switch
         {

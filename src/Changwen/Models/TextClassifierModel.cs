@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Changwen.Models;
@@ -25,13 +26,17 @@ public abstract class TextClassifierModel : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The shortest input row (MaxLen) the network can take; shorter rows would leave no time steps.</summary>
     public virtual int MinSequenceLength => 1;
 
-    /// <summary>
-    /// Turns the LSTM output <c>r_out [B,T',H]</c> into one feature vector per document <c>[B,H]</c>.
-    /// The original takes the output at the last padded position, <c>r_out[:, -1, :]</c>: with post-padding that is
-    /// hundreds of pad steps after the last word, which is why training stalls at 500 words. Other poolings
-    /// (true-last, mean) belong here.
-    /// </summary>
-    protected static Tensor LastStep(Tensor rOut) => rOut[.., -1, ..];
+    /// <summary>Real (non-pad) positions of <paramref name="ids"/> <c>[B,T]</c>: pad id 0 is never a word, whichever side was padded.</summary>
+    public static Tensor RealTokenMask(Tensor ids) => ids.ne(0);
+
+    /// <summary>An LSTM as the options describe: batch-first, LayerDim layers, bidirectional if asked, initialised as asked.</summary>
+    protected static LSTM CreateLstm(ModelOptions options, int inputDim)
+    {
+        var lstm = nn.LSTM(inputDim, options.HiddenDim, options.LayerDim, batchFirst: true, bidirectional: options.Bidirectional);
+        if (options.Init == InitKind.Orthogonal) InitOrthogonal(lstm);
+        if (options.ForgetBias is { } forgetBias) SetForgetBias(lstm, options.HiddenDim, forgetBias);
+        return lstm;
+    }
 
     /// <summary>Fills every LSTM layer's <c>weight_ih_l{k}</c> and <c>weight_hh_l{k}</c> with a (semi-)orthogonal matrix.</summary>
     protected static void InitOrthogonal(nn.Module lstm)
@@ -40,6 +45,21 @@ public abstract class TextClassifierModel : nn.Module<Tensor, Tensor, Tensor>
         foreach (var (name, parameter) in lstm.named_parameters())
             if (name.StartsWith("weight_ih_l", StringComparison.Ordinal) || name.StartsWith("weight_hh_l", StringComparison.Ordinal))
                 nn.init.orthogonal_(parameter);
+    }
+
+    /// <summary>
+    /// Makes the forget gate of every layer and direction start at <paramref name="bias"/>: PyTorch orders the gates
+    /// i, f, g, o, so the forget slice of <c>bias_ih</c> and <c>bias_hh</c> is <c>[H:2H]</c>; the LSTM adds the two,
+    /// so <c>bias_ih</c> gets the value and <c>bias_hh</c> zero. Other slices keep their initial values.
+    /// </summary>
+    internal static void SetForgetBias(nn.Module lstm, int hiddenDim, double bias)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in lstm.named_parameters())
+        {
+            if (name.StartsWith("bias_ih_l", StringComparison.Ordinal)) parameter.narrow(0, hiddenDim, hiddenDim).fill_(bias);
+            else if (name.StartsWith("bias_hh_l", StringComparison.Ordinal)) parameter.narrow(0, hiddenDim, hiddenDim).fill_(0);
+        }
     }
 
     /// <summary>Checks the inputs before they reach native code, where a shape mismatch aborts the process.</summary>

@@ -19,24 +19,57 @@ public sealed class Batch : IDisposable
     public int Size => (int)Lengths.shape[0];
 
     /// <summary>Copies the rows <paramref name="rows"/> of <paramref name="data"/> into one buffer per tensor.</summary>
-    public static Batch Create(EncodedDataset data, ReadOnlySpan<int> rows)
+    /// <param name="trimPadding">
+    /// Drop the columns that are padding in every row, so the batch is as wide as its longest document: with
+    /// post-padding the right-hand columns go, with pre-padding the left-hand ones (found from the ids, so the pad side
+    /// need not be told). Used with length bucketing.
+    /// </param>
+    /// <param name="minWidth">The narrowest batch the model takes (<c>MinSequenceLength</c>); a trimmed batch keeps that
+    /// many columns, widened into the padding.</param>
+    public static Batch Create(EncodedDataset data, ReadOnlySpan<int> rows, bool trimPadding = false, int minWidth = 1)
     {
-        var maxLen = data.MaxLen;
-        var ids = new long[rows.Length * maxLen];
+        var (first, width) = trimPadding ? RealColumns(data, rows, minWidth) : (0, data.MaxLen);
+        var ids = new long[rows.Length * width];
         var lengths = new long[rows.Length];
         var labels = new long[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            var source = data.Row(rows[i]);
-            var target = ids.AsSpan(i * maxLen, maxLen);
-            for (var t = 0; t < maxLen; t++) target[t] = source[t];
+            var source = data.Row(rows[i]).Slice(first, width);
+            var target = ids.AsSpan(i * width, width);
+            for (var t = 0; t < width; t++) target[t] = source[t];
             lengths[i] = data.Lengths[rows[i]];
             labels[i] = data.Labels[rows[i]];
         }
         return new Batch(
-            tensor(ids, [rows.Length, maxLen]),
+            tensor(ids, [rows.Length, width]),
             tensor(lengths, [rows.Length]),
             tensor(labels, [rows.Length]));
+    }
+
+    /// <summary>The span of columns holding a word in at least one of the rows, widened to at least <paramref name="minWidth"/>.</summary>
+    private static (int First, int Width) RealColumns(EncodedDataset data, ReadOnlySpan<int> rows, int minWidth)
+    {
+        var maxLen = data.MaxLen;
+        minWidth = Math.Clamp(minWidth, 1, maxLen);
+        int first = maxLen, last = -1;
+        foreach (var row in rows)
+        {
+            var ids = data.Row(row);
+            var rowFirst = ids.IndexOfAnyExcept(0);
+            if (rowFirst < 0) continue; // an empty document
+            first = Math.Min(first, rowFirst);
+            last = Math.Max(last, ids.LastIndexOfAnyExcept(0));
+        }
+        if (last < 0) (first, last) = (0, -1);
+        // Too narrow: widen to the right while there are columns (post-padding), then to the left (pre-padding).
+        var missing = minWidth - (last - first + 1);
+        if (missing > 0)
+        {
+            var right = Math.Min(missing, maxLen - 1 - last);
+            last += right;
+            first -= missing - right;
+        }
+        return (first, last - first + 1);
     }
 
     public void Dispose()
@@ -71,6 +104,31 @@ public static class BatchOrder
 
     /// <summary>Number of mini-batches in an epoch of <paramref name="count"/> rows.</summary>
     public static int Count(int count, int batchSize) => (count + batchSize - 1) / batchSize;
+
+    /// <summary>How many batches' worth of documents are sorted by length together when bucketing.</summary>
+    public const int BucketChunkBatches = 50;
+
+    /// <summary>
+    /// Length-bucketed mini-batches for one epoch: the rows are shuffled (by seed and epoch, as
+    /// <see cref="ForEpoch"/>), cut into chunks of <see cref="BucketChunkBatches"/> × <paramref name="batchSize"/>,
+    /// each chunk sorted by true length and cut into batches, and the batches shuffled. Every row comes exactly once;
+    /// each batch holds documents of similar length, and only the final chunk's last batch may be smaller. Without
+    /// <paramref name="shuffle"/> the chunks follow dataset order and the batches keep their order.
+    /// </summary>
+    public static List<int[]> Bucketed(IReadOnlyList<int> lengths, int batchSize, bool shuffle, int seed, int epoch)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
+        var random = new Random(EpochSeed(seed, epoch));
+        var order = Enumerable.Range(0, lengths.Count).ToArray();
+        if (shuffle) random.Shuffle(order);
+        var chunkSize = batchSize * BucketChunkBatches;
+        var batches = new List<int[]>(Count(lengths.Count, batchSize));
+        foreach (var chunk in order.Chunk(chunkSize))
+            // OrderBy is stable, so equal lengths keep their shuffled order.
+            batches.AddRange(chunk.OrderBy(row => lengths[row]).Chunk(batchSize));
+        if (shuffle) random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
+        return batches;
+    }
 
     // HashCode.Combine is randomised per process, so mix the pair with fixed arithmetic instead.
     internal static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7919);

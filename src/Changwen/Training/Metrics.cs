@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Changwen.IO;
 
 namespace Changwen.Training;
@@ -14,6 +15,9 @@ public sealed record StepRecord
     public long Step { get; init; }
     /// <summary>Mean cross-entropy of the mini-batch.</summary>
     public float Loss { get; init; }
+    /// <summary>Joint L2 norm of the gradients before clipping; only written when gradient clipping is on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float? GradNorm { get; init; }
 }
 
 /// <summary>One line of <c>metrics.jsonl</c>: the summary of one finished epoch.</summary>

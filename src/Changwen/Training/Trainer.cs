@@ -108,32 +108,47 @@ public static class Trainer
         OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {
         model.train();
-        var order = BatchOrder.ForEpoch(train.Count, opt.Shuffle, opt.Seed, epoch);
+        var batchRows = opt.Bucket
+            ? BatchOrder.Bucketed(train.Lengths, opt.BatchSize, opt.Shuffle, opt.Seed, epoch).Select(rows => new ArraySegment<int>(rows))
+            : BatchOrder.Slices(BatchOrder.ForEpoch(train.Count, opt.Shuffle, opt.Seed, epoch), opt.BatchSize);
         var batches = BatchOrder.Count(train.Count, opt.BatchSize);
         var stage = $"epoch {epoch}/{opt.Epochs}";
         double lossSum = 0;
         long correct = 0, done = 0;
-        foreach (var rows in BatchOrder.Slices(order, opt.BatchSize))
+        foreach (var rows in batchRows)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var batch = Batch.Create(train, rows);
-            var logits = model.call(batch.Ids, batch.Lengths);
-            var loss = nn.functional.cross_entropy(logits, batch.Labels);
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
+            // Bucketed batches are cut to their longest document; with --pool last the model then reads that column.
+            var batch = Batch.Create(train, rows, trimPadding: opt.Bucket, minWidth: model.MinSequenceLength);
+            var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm);
 
             var lossValue = loss.item<float>();
             lossSum += (double)lossValue * batch.Size;
             correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
             globalStep++;
             // Flushed to the OS every step so a killed process loses at most the line being written.
-            metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = globalStep, Loss = lossValue }));
+            metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = globalStep, Loss = lossValue, GradNorm = (float?)gradNorm }));
             metrics.Flush();
             progress?.Report(new ProgressUpdate(stage, ++done, batches));
         }
         return (lossSum / train.Count, (double)correct / train.Count);
+    }
+
+    /// <summary>
+    /// One optimiser step on <paramref name="batch"/>: forward, cross-entropy, backward, optional clipping of the
+    /// gradients' joint L2 norm to <paramref name="clipGradNorm"/>, Adam step. Returns the logits, the loss and the
+    /// gradient norm before clipping (null without clipping).
+    /// </summary>
+    internal static (Tensor Logits, Tensor Loss, double? GradNorm) Step(TextClassifierModel model, Adam optimizer, Batch batch, double? clipGradNorm)
+    {
+        var logits = model.call(batch.Ids, batch.Lengths);
+        var loss = nn.functional.cross_entropy(logits, batch.Labels);
+        optimizer.zero_grad();
+        loss.backward();
+        double? gradNorm = clipGradNorm is { } maxNorm ? nn.utils.clip_grad_norm_(model.parameters(), maxNorm) : null;
+        optimizer.step();
+        return (logits, loss, gradNorm);
     }
 
     /// <summary>Mean cross-entropy and accuracy over <paramref name="data"/>, in eval mode (BatchNorm uses its running statistics).</summary>
@@ -167,6 +182,8 @@ public static class Trainer
         if (opt.Lr <= 0 || !double.IsFinite(opt.Lr)) throw new UserInputException($"learning rate must be positive, got {opt.Lr}. Pass e.g. 0.001");
         if (opt.Threads < 0) throw new UserInputException($"threads must be 0 (every core) or more, got {opt.Threads}");
         if (opt.Patience < 0) throw new UserInputException($"patience must be 0 (off) or more, got {opt.Patience}");
+        if (opt.ClipGradNorm is { } clip && !(clip > 0 && double.IsFinite(clip)))
+            throw new UserInputException($"gradient clipping norm must be positive, got {clip}. Pass e.g. 1, or leave clipping off");
         if (train.Count == 0) throw new UserInputException("the training set is empty. Check the corpus and the split fractions");
         if (val.Count == 0) throw new UserInputException("the validation set is empty, and the best epoch is chosen on it. Raise the validation fraction");
         foreach (var data in new[] { train, val })
@@ -254,6 +271,7 @@ public static class Trainer
         {
             options.Model,
             options.Optimizer.Lr, options.Optimizer.BatchSize, options.Optimizer.Seed, options.Optimizer.Shuffle,
+            options.Optimizer.ClipGradNorm, options.Optimizer.Bucket,
             Train = DataHash(train), Val = DataHash(val),
         }, indented: false);
 
