@@ -25,14 +25,24 @@ public static class RunDiagnosis
 
         var diagnosisPath = Path.Combine(runDir, DiagnosisLog.FileName);
         var recorded = File.Exists(diagnosisPath) ? DiagnosisLog.Read(diagnosisPath) : null;
-        var (steps, epochs) = MetricsLog.Read(metricsPath);
-        var (gradients, predictions) = DiagnosisRecords.Read(metricsPath);
+        var steps = MetricsLog.Read(metricsPath).Steps;
 
         var log = new DiagnosisLog();
         if (recorded is not null) log.Add(recorded);
-        var watcher = new TrainingWatcher(Context(runDir, options, classes, steps, recorded));
+        log.Add(Replay(new TrainingWatcher(Context(runDir, options, classes, steps, recorded)), metricsPath));
+        return log.Findings;
+    }
 
-        // Replay in training order: an epoch's steps and gradient norms (by step), then its epoch record.
+    /// <summary>
+    /// Feeds what <paramref name="metricsPath"/> recorded to <paramref name="watcher"/> in training order (each epoch's
+    /// steps and gradient norms by step, then its epoch record with its prediction counts) and returns the findings.
+    /// A resumed run can call it on a fresh watcher so detectors judge the whole run, not just the resumed part.
+    /// </summary>
+    public static IReadOnlyList<Finding> Replay(TrainingWatcher watcher, string metricsPath)
+    {
+        var (steps, epochs) = MetricsLog.Read(metricsPath);
+        var (gradients, predictions) = DiagnosisRecords.Read(metricsPath);
+        var found = new List<Finding>();
         var stepsByEpoch = steps.ToLookup(s => s.Epoch);
         var gradientsByEpoch = gradients.ToLookup(g => g.Epoch);
         var predictionsByEpoch = predictions.GroupBy(p => p.Epoch).ToDictionary(g => g.Key, g => g.Last());
@@ -43,15 +53,15 @@ public static class RunDiagnosis
             var epoch = e; // captured by the replay closures below
             var events = stepsByEpoch[epoch].Select(s => (s.Step, Order: 0, Run: (Func<IReadOnlyList<Finding>>)(() => watcher.OnStep(epoch, s.Step, s.Loss))))
                 .Concat(gradientsByEpoch[epoch].Select(g => (g.Step, Order: 1, Run: (Func<IReadOnlyList<Finding>>)(() => watcher.OnGradientNorms(epoch, g.Step, g.Groups)))))
-                .OrderBy(e => e.Step).ThenBy(e => e.Order);
-            foreach (var item in events) log.Add(item.Run());
+                .OrderBy(x => x.Step).ThenBy(x => x.Order);
+            foreach (var item in events) found.AddRange(item.Run());
             if (epochRecords.TryGetValue(epoch, out var record))
             {
                 predictionsByEpoch.TryGetValue(epoch, out var counts);
-                log.Add(watcher.OnEpoch(record, counts?.Predicted, counts?.Actual));
+                found.AddRange(watcher.OnEpoch(record, counts?.Predicted, counts?.Actual));
             }
         }
-        return log.Findings;
+        return found;
     }
 
     /// <summary>
@@ -64,7 +74,15 @@ public static class RunDiagnosis
         List<StepRecord> steps, IReadOnlyList<Finding>? recorded)
     {
         var summaryPath = Path.Combine(runDir, Trainer.SummaryFile);
-        var trainDocs = File.Exists(summaryPath) ? Json.Deserialize<TrainingSummary>(File.ReadAllText(summaryPath)).TrainDocs : 0;
+        var trainDocs = 0;
+        try
+        {
+            if (File.Exists(summaryPath)) trainDocs = Json.Deserialize<TrainingSummary>(File.ReadAllText(summaryPath)).TrainDocs;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A damaged summary only costs the exact epoch length; the recorded steps of epoch 1 give it too.
+        }
         var stepsPerEpoch = trainDocs > 0
             ? (trainDocs + options.Optimizer.BatchSize - 1) / options.Optimizer.BatchSize
             : Math.Max(1, steps.Count(s => s.Epoch == 1));

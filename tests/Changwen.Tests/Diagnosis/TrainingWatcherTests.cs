@@ -1,3 +1,4 @@
+using Changwen.Data;
 using Changwen.Diagnosis;
 using Changwen.Training;
 using static Changwen.Tests.Diagnosis.DiagnosisFixtures;
@@ -276,4 +277,30 @@ public sealed class TrainingWatcherTests
     {
         Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAccuracy, ValLoss = valLoss, ValAccuracy = valAccuracy, Lr = 0.001,
     };
+}
+
+public sealed class WatchContextTests
+{
+    [Fact]
+    public void Context_for_a_run_knows_its_epoch_length_padding_and_label_order()
+    {
+        var lengths = Enumerable.Range(0, 100).Select(i => i % 4 == 0 ? 40 : 10).ToArray();
+        var sorted = Labels(4, 25, sorted: true);
+        var options = new TrainOptions
+        {
+            Encoding = new EncodingOptions { MaxLen = 40 },
+            Optimizer = new OptimizerOptions { BatchSize = 32, Shuffle = false, Lr = 0.01 },
+        };
+        var context = WatchContext.For(options, ["a", "b", "c", "d"], Dataset(40, lengths, sorted), readsLastStep: true, corpusOrderedByLabel: false);
+        Assert.Equal(4, context.StepsPerEpoch);
+        Assert.Equal(4, context.NumClasses);
+        Assert.True(context.ReadsLastPaddedStep);
+        Assert.Equal(0.75, context.ShareEndingInPadding);
+        Assert.True(context.LabelOrderedUnshuffled);
+
+        var fixedRun = WatchContext.For(options with { Encoding = options.Encoding with { Pad = PadSide.Pre }, Optimizer = options.Optimizer with { Shuffle = true } },
+            ["a", "b", "c", "d"], Dataset(40, lengths, sorted), readsLastStep: true, corpusOrderedByLabel: true);
+        Assert.False(fixedRun.ReadsLastPaddedStep);
+        Assert.False(fixedRun.LabelOrderedUnshuffled);
+    }
 }
