@@ -1,0 +1,43 @@
+using Changwen.Data;
+
+namespace Changwen.Diagnosis;
+
+/// <summary>
+/// How much padding the classifier reads after a document's last word: with post-padding and a classifier on the
+/// last position (the original <c>r_out[:, -1, :]</c>), the LSTM runs through every pad step before its state is read.
+/// </summary>
+/// <param name="ShareEndingInPadding">Share of documents whose classified step is padding.</param>
+/// <param name="MedianPadSteps">Median over all documents of the pad steps between the last word and the classified step.</param>
+public sealed record PaddingExposure(double ShareEndingInPadding, double MedianPadSteps)
+{
+    public static readonly PaddingExposure None = new(0, 0);
+
+    /// <param name="readsLastStep">Whether the classifier reads the last row position (pool "last"); once
+    /// <c>ModelOptions.Pool</c> exists this is <c>options.Model.Pool == PoolKind.Last</c>.</param>
+    public static PaddingExposure Of(EncodedDataset data, EncodingOptions encoding, ModelOptions model, bool readsLastStep)
+    {
+        if (!readsLastStep || encoding.Pad != PadSide.Post || data.Count == 0) return None;
+        var padSteps = data.Lengths.Select(length => PadStepsRead(length, data.MaxLen, model)).ToArray();
+        return new PaddingExposure((double)padSteps.Count(p => p > 0) / padSteps.Length, Median(padSteps));
+    }
+
+    /// <summary>
+    /// Pad steps the LSTM runs after the last word. MergeNet's LSTM sees pooled steps: conv position j holds a word when
+    /// j &lt; length, pooled step i when i·p &lt; length, so ⌈length/p⌉ of its ⌊(T−k+1)/p⌋ steps hold words.
+    /// </summary>
+    internal static int PadStepsRead(int length, int maxLen, ModelOptions model)
+    {
+        if (model.Kind != ModelKind.Mergenet) return Math.Max(0, maxLen - length);
+        var steps = (maxLen - model.KernelSize + 1) / model.PkernelSize;
+        var withWords = (length + model.PkernelSize - 1) / model.PkernelSize;
+        return Math.Max(0, steps - withWords);
+    }
+
+    internal static double Median(IReadOnlyList<int> values)
+    {
+        if (values.Count == 0) return 0;
+        var sorted = values.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
+    }
+}

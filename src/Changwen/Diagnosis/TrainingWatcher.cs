@@ -1,0 +1,295 @@
+using Changwen.Data;
+using Changwen.Training;
+using static Changwen.Diagnosis.Show;
+
+namespace Changwen.Diagnosis;
+
+/// <summary>What the watcher needs to know about a run to judge its numbers and name causes.</summary>
+public sealed record WatchContext
+{
+    /// <summary>Classes C: an untrained classifier's loss is ln C.</summary>
+    public required int NumClasses { get; init; }
+    /// <summary>Class names, index = label (for messages); null names them by index.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+    /// <summary>Optimiser steps in one epoch.</summary>
+    public required int StepsPerEpoch { get; init; }
+    /// <summary>The learning rate the run uses, for suggesting a lower one.</summary>
+    public required double Lr { get; init; }
+    /// <summary>True when the classifier reads padding for a material share of documents (a padding-last-step run).</summary>
+    public bool ReadsLastPaddedStep { get; init; }
+    /// <summary>Share of documents whose classified step is padding, when known.</summary>
+    public double? ShareEndingInPadding { get; init; }
+    /// <summary>True when training batches come sorted by label without shuffling.</summary>
+    public bool LabelOrderedUnshuffled { get; init; }
+
+    /// <summary>The context of a run about to train on <paramref name="train"/> with <paramref name="options"/>.</summary>
+    /// <param name="readsLastStep">Today always true; becomes <c>options.Model.Pool == PoolKind.Last</c>.</param>
+    /// <param name="corpusOrderedByLabel"><see cref="CorpusReport.OrderedByLabel"/> of the corpus.</param>
+    public static WatchContext For(TrainOptions options, IReadOnlyList<string> classes, EncodedDataset train, bool readsLastStep, bool corpusOrderedByLabel)
+    {
+        var exposure = PaddingExposure.Of(train, options.Encoding, options.Model, readsLastStep);
+        var sorted = corpusOrderedByLabel ||
+                     CorpusInspector.IsOrderedByLabel(PreTrainingChecks.LabelRuns(train.Labels), train.Labels.Distinct().Count(), train.Count);
+        return new WatchContext
+        {
+            NumClasses = classes.Count, ClassNames = classes, Lr = options.Optimizer.Lr,
+            StepsPerEpoch = (train.Count + options.Optimizer.BatchSize - 1) / options.Optimizer.BatchSize,
+            ReadsLastPaddedStep = exposure.ShareEndingInPadding > PreTrainingChecks.MaterialPaddedShare,
+            ShareEndingInPadding = exposure.ShareEndingInPadding,
+            LabelOrderedUnshuffled = sorted && !options.Optimizer.Shuffle,
+        };
+    }
+}
+
+/// <summary>
+/// Watches a training run through plain calls from the trainer (losses, gradient norms, epoch results) and says what
+/// is going wrong. Each call returns the findings it made; each detector reports at most once per watcher.
+/// </summary>
+public sealed class TrainingWatcher
+{
+    // Losses are averaged over this many steps: one batch's loss is noisy, twenty give a steady level (the noise of
+    // the mean is ~1/√20 of a batch's) while still reacting within a fraction of an epoch.
+    public const int SmoothingWindow = 20;
+    // Plateau: "at chance" means within 5% of ln C; batch noise of a 20-step mean is well inside that band.
+    public const double PlateauBand = 0.05;
+    // Judge a plateau only after a whole epoch (a healthy run may need some hundreds of steps to leave ln C), but at
+    // least 50 steps so tiny data sets do not decide on noise, and at most 1000 so a long epoch still warns early.
+    public const int MinPlateauSteps = 50;
+    public const int MaxPlateauSteps = 1000;
+    // lr-too-high: a smoothed loss 1.5× above chance means updates overshoot: the model is worse than guessing.
+    public const double LossAboveChance = 1.5;
+    // Collapse: almost every validation prediction is one class which is not the bulk of the validation set.
+    public const double CollapsePredictedShare = 0.9;
+    public const double CollapseTrueShareBelow = 0.5;
+    // Vanishing: the LSTM's gradient three orders of magnitude below the classifier's, for 30 records in a row
+    // (single small values happen; a sustained gap means the LSTM does not learn).
+    public const double VanishingRatio = 1e3;
+    public const int VanishingSustainRecords = 30;
+    // Exploding: a total gradient norm 50× its running median (over the last 100 records, once 20 are known).
+    // Ordinary batch-to-batch variation stays within a few times the median.
+    public const double ExplodingSpike = 50;
+    public const int GradientMedianWindow = 100;
+    public const int MinGradientRecords = 20;
+    // Overfitting: training set (almost) memorised while validation stopped improving for 2 epochs and its loss rose.
+    public const double MemorisedTrainAccuracy = 0.98;
+    public const int EpochsWithoutImprovement = 2;
+
+    private readonly WatchContext context;
+    private readonly double chance;
+    private readonly int plateauCheckSteps;
+    private readonly HashSet<string> reported = [];
+
+    private readonly Queue<double> window = new();
+    private double windowSum;
+    private long stepsSeen;
+    private double lowestSmoothed = double.PositiveInfinity;
+
+    private readonly Queue<double> recentGradientNorms = new();
+    private int vanishingStreak;
+    private readonly List<EpochRecord> epochs = [];
+
+    public TrainingWatcher(WatchContext context)
+    {
+        if (context.NumClasses < 2) throw new ArgumentOutOfRangeException(nameof(context), "a classifier needs at least 2 classes");
+        this.context = context;
+        chance = Math.Log(context.NumClasses);
+        plateauCheckSteps = Math.Clamp(context.StepsPerEpoch, MinPlateauSteps, MaxPlateauSteps);
+    }
+
+    /// <summary>The loss of one optimiser step (the mini-batch mean, as in metrics.jsonl).</summary>
+    public IReadOnlyList<Finding> OnStep(int epoch, long step, double loss)
+    {
+        var found = new List<Finding>();
+        if (!double.IsFinite(loss))
+        {
+            Report(found, LrTooHigh(epoch, step, loss, smoothed: null));
+            return found;
+        }
+        stepsSeen++;
+        window.Enqueue(loss);
+        windowSum += loss;
+        if (window.Count > SmoothingWindow) windowSum -= window.Dequeue();
+        if (window.Count < SmoothingWindow) return found;
+
+        var smoothed = windowSum / SmoothingWindow;
+        lowestSmoothed = Math.Min(lowestSmoothed, smoothed);
+        if (smoothed > LossAboveChance * chance) Report(found, LrTooHigh(epoch, step, loss, smoothed));
+        // A plateau never left the band from the start: once the smoothed loss has gone below it, the run learned.
+        if (stepsSeen >= plateauCheckSteps && lowestSmoothed >= (1 - PlateauBand) * chance && smoothed <= (1 + PlateauBand) * chance)
+            Report(found, Plateau(epoch, step, smoothed));
+        return found;
+    }
+
+    /// <summary>
+    /// Gradient L2 norms per parameter group after a backward pass (keys as <see cref="GradientNorms.ByGroup"/> makes
+    /// them: "embedding", "conv", "lstm layer k", "classifier"), measured before any clipping.
+    /// </summary>
+    public IReadOnlyList<Finding> OnGradientNorms(int epoch, long step, IReadOnlyDictionary<string, double> normsByGroup)
+    {
+        var found = new List<Finding>();
+        var bad = normsByGroup.FirstOrDefault(kv => !double.IsFinite(kv.Value));
+        if (bad.Key is not null)
+        {
+            Report(found, new Finding
+            {
+                Code = FindingCode.ExplodingGradients, Severity = Severity.Warning, Epoch = epoch, Step = step,
+                Message = Inv($"the gradient of {bad.Key} is {bad.Value} at step {step}: use --clip-grad-norm 1 and a lower learning rate, e.g. --lr {Lr(context.Lr / 10)}"),
+                Evidence = new Dictionary<string, object> { ["group"] = bad.Key, ["norm"] = bad.Value, ["lr"] = context.Lr },
+            });
+            return found;
+        }
+
+        var total = Math.Sqrt(normsByGroup.Values.Sum(n => n * n));
+        if (recentGradientNorms.Count >= MinGradientRecords)
+        {
+            var median = Median(recentGradientNorms);
+            if (median > 0 && total >= ExplodingSpike * median)
+                Report(found, new Finding
+                {
+                    Code = FindingCode.ExplodingGradients, Severity = Severity.Warning, Epoch = epoch, Step = step,
+                    Message = Inv($"gradient norm {total:G3} at step {step} is {total / median:0}× its running median {median:G3}: use --clip-grad-norm 1, or a lower learning rate, e.g. --lr {Lr(context.Lr / 10)}"),
+                    Evidence = new Dictionary<string, object> { ["norm"] = Round(total), ["running_median"] = Round(median), ["ratio"] = Round(total / median), ["lr"] = context.Lr },
+                });
+        }
+        recentGradientNorms.Enqueue(total);
+        if (recentGradientNorms.Count > GradientMedianWindow) recentGradientNorms.Dequeue();
+
+        Vanishing(found, epoch, step, normsByGroup);
+        return found;
+    }
+
+    /// <summary>
+    /// A finished epoch, with how often each class was predicted on val and how often it is the true class there
+    /// (both indexed by label; null when not counted).
+    /// </summary>
+    public IReadOnlyList<Finding> OnEpoch(EpochRecord record, IReadOnlyList<long>? valPredicted = null, IReadOnlyList<long>? valActual = null)
+    {
+        var found = new List<Finding>();
+        epochs.Add(record);
+        if (valPredicted is not null && valActual is not null) Collapse(found, record.Epoch, valPredicted, valActual);
+        Overfitting(found, record);
+        return found;
+    }
+
+    private void Vanishing(List<Finding> found, int epoch, long step, IReadOnlyDictionary<string, double> norms)
+    {
+        var lstm = norms.Where(kv => kv.Key.StartsWith(GradientNorms.LstmLayerPrefix, StringComparison.Ordinal)).ToList();
+        if (!norms.TryGetValue(GradientNorms.Classifier, out var classifier) || classifier <= 0 || lstm.Count == 0)
+        {
+            vanishingStreak = 0;
+            return;
+        }
+        var weakest = lstm.MinBy(kv => kv.Value);
+        vanishingStreak = weakest.Value == 0 || classifier / weakest.Value >= VanishingRatio ? vanishingStreak + 1 : 0;
+        if (vanishingStreak < VanishingSustainRecords) return;
+        var ratio = weakest.Value == 0 ? double.PositiveInfinity : classifier / weakest.Value;
+        var remedy = context.ReadsLastPaddedStep
+            ? "the classifier's signal fades through the pad steps: use --pool true-last or --pad pre"
+            : "the LSTM barely learns: use --init orthogonal, a shorter --max-len, or --model mergenet";
+        Report(found, new Finding
+        {
+            Code = FindingCode.VanishingGradients, Severity = Severity.Warning, Epoch = epoch, Step = step,
+            Message = Inv($"{weakest.Key} gradient norm {weakest.Value:G3} is {ratio:G3}× below the classifier's {classifier:G3} for {vanishingStreak} records in a row: {remedy}"),
+            Evidence = new Dictionary<string, object>
+            {
+                ["group"] = weakest.Key, ["lstm_norm"] = Round(weakest.Value), ["classifier_norm"] = Round(classifier),
+                ["ratio"] = Round(ratio), ["records"] = vanishingStreak,
+            },
+        });
+    }
+
+    private void Collapse(List<Finding> found, int epoch, IReadOnlyList<long> predicted, IReadOnlyList<long> actual)
+    {
+        var total = predicted.Sum();
+        var valDocs = actual.Sum();
+        if (total == 0 || valDocs == 0) return;
+        var top = Enumerable.Range(0, predicted.Count).MaxBy(c => predicted[c]);
+        var predictedShare = (double)predicted[top] / total;
+        var trueShare = top < actual.Count ? (double)actual[top] / valDocs : 0;
+        if (predictedShare <= CollapsePredictedShare || trueShare >= CollapseTrueShareBelow) return;
+        var name = context.ClassNames is { } names && top < names.Count ? names[top] : Inv($"class {top}");
+        Report(found, new Finding
+        {
+            Code = FindingCode.Collapse, Severity = Severity.Warning, Epoch = epoch,
+            Message = Inv($"epoch {epoch}: {Percent(predictedShare)} of validation predictions are {name}, which is {Percent(trueShare)} of the validation set: the model predicts one class. {Causes()}"),
+            Evidence = new Dictionary<string, object>
+            {
+                ["class"] = name, ["predicted_share"] = Round(predictedShare), ["true_share"] = Round(trueShare),
+            },
+        });
+    }
+
+    private void Overfitting(List<Finding> found, EpochRecord latest)
+    {
+        var best = 0;
+        for (var i = 1; i < epochs.Count; i++)
+            if (epochs[i].ValAccuracy > epochs[best].ValAccuracy) best = i;
+        var since = epochs.Count - 1 - best;
+        var bestEpoch = epochs[best];
+        if (since < EpochsWithoutImprovement || latest.TrainAccuracy < MemorisedTrainAccuracy || latest.ValLoss <= bestEpoch.ValLoss) return;
+        Report(found, new Finding
+        {
+            Code = FindingCode.Overfitting, Severity = Severity.Warning, Epoch = latest.Epoch,
+            Message = Inv($"train accuracy {Percent(latest.TrainAccuracy)} but val accuracy has not beaten {Percent(bestEpoch.ValAccuracy)} (epoch {bestEpoch.Epoch}) for {since} epochs and val loss rose {bestEpoch.ValLoss:0.###} → {latest.ValLoss:0.###}: the model memorises the training set. best.pt keeps epoch {bestEpoch.Epoch}; use --patience {EpochsWithoutImprovement}, or a smaller --embedding-dim or --max-vocab"),
+            Evidence = new Dictionary<string, object>
+            {
+                ["train_accuracy"] = Round(latest.TrainAccuracy), ["best_val_accuracy"] = Round(bestEpoch.ValAccuracy), ["best_epoch"] = bestEpoch.Epoch,
+                ["epochs_without_improvement"] = since, ["best_val_loss"] = Round(bestEpoch.ValLoss), ["val_loss"] = Round(latest.ValLoss),
+            },
+        });
+    }
+
+    private Finding LrTooHigh(int epoch, long step, double loss, double? smoothed)
+    {
+        var lower = Lr(context.Lr / 10);
+        return new Finding
+        {
+            Code = FindingCode.LrTooHigh, Severity = Severity.Warning, Epoch = epoch, Step = step,
+            Message = smoothed is null
+                ? Inv($"the loss became {loss} at step {step} (learning rate {Lr(context.Lr)}): lower the learning rate, e.g. --lr {lower}")
+                : Inv($"the loss ({smoothed:0.###} over {SmoothingWindow} steps) is {smoothed / chance:0.#}× ln {context.NumClasses} = {chance:0.###}, worse than guessing, at step {step} (learning rate {Lr(context.Lr)}): lower it, e.g. --lr {lower}"),
+            Evidence = new Dictionary<string, object>
+            {
+                ["loss"] = Round(smoothed ?? loss), ["chance_loss"] = Round(chance), ["lr"] = context.Lr, ["suggested_lr"] = context.Lr / 10,
+            },
+        };
+    }
+
+    private Finding Plateau(int epoch, long step, double smoothed) => new()
+    {
+        Code = FindingCode.Plateau, Severity = Severity.Warning, Epoch = epoch, Step = step,
+        Message = Inv($"the loss has stayed at chance for {stepsSeen} steps ({smoothed:0.###} vs ln {context.NumClasses} = {chance:0.###}): the model is not learning. {Causes()}"),
+        Evidence = new Dictionary<string, object>
+        {
+            ["loss"] = Round(smoothed), ["chance_loss"] = Round(chance), ["lowest_loss"] = Round(lowestSmoothed), ["steps"] = stepsSeen,
+            ["cause"] = context.ReadsLastPaddedStep ? FindingCode.PaddingLastStep : context.LabelOrderedUnshuffled ? FindingCode.LabelOrderedUnshuffled : "unknown",
+        },
+    };
+
+    /// <summary>The known causes of a stalled or one-class run, each with its fix; else what to try.</summary>
+    private string Causes()
+    {
+        var causes = new List<string>();
+        if (context.ReadsLastPaddedStep)
+            causes.Add(context.ShareEndingInPadding is { } share
+                ? Inv($"The classifier reads the last step, padding for {Percent(share)} of documents: use --pool true-last or --pad pre")
+                : "The classifier reads the last step, which is padding: use --pool true-last or --pad pre");
+        if (context.LabelOrderedUnshuffled)
+            causes.Add("Training data is sorted by label and not shuffled: drop --no-shuffle");
+        if (causes.Count == 0)
+            causes.Add(Inv($"Try another learning rate, e.g. --lr {Lr(context.Lr / 10)} or --lr {Lr(context.Lr * 3)}"));
+        return string.Join("; ", causes);
+    }
+
+    private void Report(List<Finding> found, Finding finding)
+    {
+        if (reported.Add(finding.Code)) found.Add(finding);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}
