@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Tests that segment with the default cache write here, not into the user's ~/.cache.
+export CHANGWEN_CACHE="${CHANGWEN_CACHE:-$(mktemp -d)}"
 log=$(mktemp)
 set +e
 dotnet test Changwen.slnx -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"

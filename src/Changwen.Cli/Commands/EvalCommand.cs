@@ -28,7 +28,7 @@ public static class EvalCommand
         command.SetAction(int (ParseResult r) =>
         {
             if (r.GetValue(batchSize) < 1) throw new UserInputException($"--batch-size {r.GetValue(batchSize)} must be at least 1.");
-            TorchSharp.torch.set_num_threads(r.GetValue(threads) is > 0 and var n ? n : Environment.ProcessorCount);
+            Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
             var output = r.InvocationConfiguration.Output;
             var error = r.InvocationConfiguration.Error;
 

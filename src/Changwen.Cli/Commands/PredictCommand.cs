@@ -33,7 +33,7 @@ public static class PredictCommand
             var given = r.GetValue(texts) ?? [];
             var path = r.GetValue(file);
             if (given.Length > 0 && path is not null) throw new UserInputException("predict: give texts as arguments or with --file, not both.");
-            TorchSharp.torch.set_num_threads(r.GetValue(threads) is > 0 and var n ? n : Environment.ProcessorCount);
+            Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
 
             using var classifier = TextClassifier.Load(r.GetValue(model)!);
             var output = r.InvocationConfiguration.Output;

@@ -39,8 +39,7 @@ public static class Trainer
         if (!resume && (File.Exists(metricsPath) || File.Exists(checkpointPath)))
             throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it, or train into a new folder");
 
-        var threads = opt.Threads == 0 ? Environment.ProcessorCount : opt.Threads;
-        set_num_threads(threads);
+        var threads = TorchRuntime.SetThreads(opt.Threads);
         random.manual_seed(opt.Seed);
         using var optimizer = optim.Adam(model.parameters(), lr: opt.Lr);
         var fingerprint = Fingerprint(options, train, val);
