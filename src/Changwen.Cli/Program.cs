@@ -11,6 +11,7 @@ foreach (var command in new[]
              TrainCommand.Create(),
              EvalCommand.Create(),
              PredictCommand.Create(),
+             ExperimentCommand.Create(),
          })
     root.Subcommands.Add(command);
 
