@@ -161,7 +161,7 @@ public sealed class ExperimentPlan
     private static IEnumerable<(string Name, List<PlanSetting> Settings)> Expand(string name, Mapping own, string source)
     {
         var variants = Settings(own, source, $"run '{name}'", allowSweep: true);
-        if (variants.Count == 1)
+        if (!own.Entries.Any(e => e.Value is Sequence)) // a list of one value is still a sweep, named by its value
         {
             yield return (name, variants[0]);
             yield break;
