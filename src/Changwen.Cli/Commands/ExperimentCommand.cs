@@ -130,7 +130,7 @@ public static class ExperimentCommand
     {
         RunStatus.Finished when row.Summary is { } s =>
             $"best val {s.BestValAccuracy:P2} (epoch {s.BestEpoch})" + (s.TestAccuracy is { } t ? $", test {t:P2}" : "") +
-            (row.Stalled == true ? ", stalled" : ""),
+            (row.Stalled == true ? row.LeftChanceAtEpoch is { } n ? $", stalled until epoch {n}" : ", stalled" : ""),
         RunStatus.Failed => $"failed: {row.Error}",
         RunStatus.Unfinished => "unfinished",
         _ => "not started",

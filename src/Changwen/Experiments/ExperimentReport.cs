@@ -27,10 +27,12 @@ public enum RunStatus
 /// <param name="Epoch1TrainLoss">The mean training loss of epoch 1 (of its steps so far when epoch 1 did not finish).</param>
 /// <param name="NumClasses">C, from labels.json; null before the run got that far.</param>
 /// <param name="Stalled">See <see cref="ExperimentReport.IsStalled"/>; null when there is no loss or no C yet.</param>
+/// <param name="LeftChanceAtEpoch">For a stalled run: the first later epoch whose training loss fell below the stall
+/// threshold (a slow start rather than a stall that lasts); null when none did.</param>
 /// <param name="Error">The failure message of a failed run.</param>
 public sealed record RunRow(
     string Name, IReadOnlyList<PlanSetting> Overrides, RunStatus Status, TrainingSummary? Summary,
-    IReadOnlyList<EpochPoint> Epochs, double? Epoch1TrainLoss, int? NumClasses, bool? Stalled, string? Error);
+    IReadOnlyList<EpochPoint> Epochs, double? Epoch1TrainLoss, int? NumClasses, bool? Stalled, int? LeftChanceAtEpoch, string? Error);
 
 /// <summary>
 /// The experiment's report: <c>report.md</c> and <c>report.html</c> (a table of the runs, the stall rule, and the
@@ -101,7 +103,8 @@ public static class ExperimentReport
             catch (UserInputException) { } // damaged mid-file: the row shows no curve; the run itself reports the damage on resume
         }
         bool? stalled = epoch1Loss is { } loss && numClasses is { } c ? IsStalled(loss, c) : null;
-        return new RunRow(run.Name, run.Overrides, status, summary, epochs, epoch1Loss, numClasses, stalled, error);
+        var leftChance = stalled == true ? epochs.FirstOrDefault(e => !IsStalled(e.TrainLoss, numClasses!.Value))?.Epoch : null;
+        return new RunRow(run.Name, run.Overrides, status, summary, epochs, epoch1Loss, numClasses, stalled, leftChance, error);
     }
 
     private static TrainingSummary? ReadSummary(string runDir)
@@ -162,7 +165,7 @@ public static class ExperimentReport
             hasEpochs ? s!.BestEpoch.ToString(CultureInfo.InvariantCulture) : "—",
             s?.TestAccuracy is { } test ? Percent(test) : "—",
             hasEpochs ? s!.FinalTrainLoss.ToString("F3", CultureInfo.InvariantCulture) : "—",
-            r.Stalled switch { true => "yes", false => "no", null => "—" },
+            r.Stalled switch { true => r.LeftChanceAtEpoch is { } n ? $"yes, until epoch {n}" : "yes", false => "no", null => "—" },
             hasEpochs ? s!.SecondsPerEpoch.ToString("F1", CultureInfo.InvariantCulture) : "—",
         ];
     }
@@ -182,7 +185,8 @@ public static class ExperimentReport
         "Stalled: yes when the mean training loss of epoch 1 (of its steps so far, for a run stopped inside epoch 1) is at least " +
         $"{StallFraction:0.##} × ln C" +
         (numClasses is { } c ? $" = {StallFraction * Math.Log(c):F3} (C = {c} classes, ln C = {Math.Log(c):F3})" : "") +
-        ", i.e. after a whole epoch the loss is still within 5 % of that of a uniform guess. " +
+        ", i.e. after a whole epoch the loss is still within 5 % of that of a uniform guess; \"until epoch N\" names the first " +
+        "later epoch whose mean training loss fell below that line (a slow start rather than a lasting stall). " +
         "With unbalanced classes a model that only learned the class frequencies sits below ln C; compare its loss curve too.";
 
     private static string ToMarkdown(ReportHeader h)

@@ -62,12 +62,14 @@ public sealed class ExperimentReportTests
         var runs = new[]
         {
             Planned("flat", new PlanSetting("max-len", "500")),
+            Planned("slow-start", new PlanSetting("lr", "0.0003")),
             Planned("learns", new PlanSetting("max-len", "50")),
             Planned("midway", new PlanSetting("pool", "true-last")),
             Planned("broken", new PlanSetting("max-len", "0")),
             Planned("later|next"),
         };
         WriteRun(ExperimentReport.RunDir(dir.Path, "flat"), [0.97 * Ln4, 0.96 * Ln4, 0.96 * Ln4], finished: true);
+        WriteRun(ExperimentReport.RunDir(dir.Path, "slow-start"), [0.99 * Ln4, 0.97 * Ln4, 0.6 * Ln4], finished: true);
         WriteRun(ExperimentReport.RunDir(dir.Path, "learns"), [0.8 * Ln4, 0.5 * Ln4, 0.3 * Ln4], finished: true);
         // Killed inside epoch 1: the verdict comes from its steps so far.
         WriteRun(ExperimentReport.RunDir(dir.Path, "midway"), [], finished: false, extraEpochSteps: [1.40f, 1.36f]);
@@ -76,20 +78,22 @@ public sealed class ExperimentReportTests
 
         var rows = ExperimentReport.Write(dir.Path, "my-plan.yaml", [new PlanSetting("epochs", "3")], runs, "/data/新闻");
 
-        Assert.Equal([RunStatus.Finished, RunStatus.Finished, RunStatus.Unfinished, RunStatus.Failed, RunStatus.NotStarted], rows.Select(r => r.Status));
-        Assert.Equal([true, false, true, null, null], rows.Select(r => r.Stalled));
-        Assert.Equal((1.40 + 1.36) / 2, rows[2].Epoch1TrainLoss!.Value, 5);
+        Assert.Equal([RunStatus.Finished, RunStatus.Finished, RunStatus.Finished, RunStatus.Unfinished, RunStatus.Failed, RunStatus.NotStarted], rows.Select(r => r.Status));
+        Assert.Equal([true, true, false, true, null, null], rows.Select(r => r.Stalled));
+        Assert.Equal([null, 3, null, null, null, null], rows.Select(r => r.LeftChanceAtEpoch));
+        Assert.Equal((1.40 + 1.36) / 2, rows[3].Epoch1TrainLoss!.Value, 5);
 
         var md = File.ReadAllText(Path.Combine(dir.Path, ExperimentReport.MarkdownFile));
         Assert.Contains("# Experiment: my-plan.yaml", md);
         Assert.Contains("Every run: `epochs=3`", md);
         Assert.Contains("| flat | `max-len=500` | finished | 45.00 % | 3 | 38.00 % | 1.331 | yes | 12.5 |", md);
+        Assert.Contains("| slow-start | `lr=0.0003` | finished | 45.00 % | 3 | 38.00 % | 0.832 | yes, until epoch 3 | 12.5 |", md);
         Assert.Contains("| learns | `max-len=50` | finished | 45.00 % | 3 | 38.00 % | 0.416 | no | 12.5 |", md);
         Assert.Contains("| midway | `pool=true-last` | started | — | — | — | — | yes | — |", md);
         Assert.Contains("| broken | `max-len=0` | failed: --max-len must be at least 1, got 0 | — |", md);
         Assert.Contains("| later\\|next | — | not started |", md);
         Assert.Contains("at least 0.95 × ln C = 1.317 (C = 4 classes, ln C = 1.386)", md);
-        Assert.Contains("5 runs: 2 finished, 1 unfinished, 1 failed, 1 not started.", md);
+        Assert.Contains("6 runs: 3 finished, 1 unfinished, 1 failed, 1 not started.", md);
         Assert.Contains("](loss.png)", md);
         Assert.Contains("](val-accuracy.png)", md);
 
