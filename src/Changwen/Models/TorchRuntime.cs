@@ -18,6 +18,7 @@ public static class TorchRuntime
     /// native environment on Unix, hence setenv.
     /// </summary>
     [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Must run before any code of this library can load libtorch; see above.")]
     internal static void PreferPassiveThreadWaiting()
     {
         if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null) return;
