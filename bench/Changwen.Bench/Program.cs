@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["segment"] = SegmentBenchmark.Run,
     ["segment-profile"] = SegmentProfile.Run,
     ["pooling"] = PoolingSanity.Run,
+    ["lstm-step"] = LstmStepBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
