@@ -22,8 +22,7 @@ public sealed record PreTrainingInput
     /// <summary>Vocabulary entries, the two reserved ones included.</summary>
     public required int VocabularySize { get; init; }
     /// <summary>
-    /// Whether the classifier reads the last row position (<c>r_out[:, -1, :]</c>, today's only pooling). When the
-    /// pool option lands: <c>Options.Model.Pool == PoolKind.Last</c>.
+    /// Whether the classifier reads the last row position (<c>r_out[:, -1, :]</c>): <c>Options.Model.Pool == PoolKind.Last</c>.
     /// </summary>
     public bool ReadsLastStep { get; init; } = true;
 }
