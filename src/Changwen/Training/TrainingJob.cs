@@ -47,8 +47,11 @@ public static class TrainingJob
     /// refused when the corpus content changed since.</param>
     /// <param name="cacheDir">Segmentation cache folder; null = the default one, "" = no cache.</param>
     /// <param name="ct">Cancels between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
+    /// <param name="reportWatcherFindings">False keeps the training watcher's findings out of <paramref name="progress"/>;
+    /// they are still recorded in diagnosis.json and <see cref="TrainingJobResult.Findings"/>, and the checks before
+    /// training are still reported.</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true)
     {
         runDir = Path.GetFullPath(runDir);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
@@ -116,7 +119,8 @@ public static class TrainingJob
 
         // ---- train
         using var model = ModelFactory.Create(effective.Model, data.Vocabulary.Count, classes.Count, effective.Optimizer.Seed);
-        var summary = Trainer.Train(model, train, val, effective, runDir, resume, progress, ct, watcher, log);
+        var trainerProgress = reportWatcherFindings || progress is null ? progress : new WithoutFindings(progress);
+        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct, watcher, log);
 
         // ---- evaluate the best weights (the trainer leaves them in the model) and draw the curves
         ClassificationReport? report = null;
@@ -148,6 +152,15 @@ public static class TrainingJob
         var data = Prepare(corpus, corpus.Fingerprint(), options, cacheDir,
             trainDocs => Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), options.Vocabulary), progress, ct);
         return PreTrainingChecks.Run(ChecksInput(data, options));
+    }
+
+    /// <summary>Passes on every update but the findings.</summary>
+    private sealed class WithoutFindings(IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value)
+        {
+            if (value.Stage != Finding.ProgressStage) inner.Report(value);
+        }
     }
 
     /// <summary>A corpus segmented, split and encoded for training, with what the pre-training checks need besides.</summary>
