@@ -54,7 +54,15 @@ public static class DiagnoseCommand
                         "missing: this run folder has not trained yet. Pass the corpus to check it before training, or train the run first");
                 var options = cli.Bind(r);
                 var progressTo = asJson ? r.InvocationConfiguration.Error : output; // keep stdout pure JSON
-                findings = ConsoleProgress.Run(progressTo, progress => TrainingJob.CheckData(target, options, r.GetValue(cache), progress, ct));
+                try
+                {
+                    findings = ConsoleProgress.Run(progressTo, progress => TrainingJob.CheckData(target, options, r.GetValue(cache), progress, ct));
+                }
+                catch (OperationCanceledException)
+                {
+                    r.InvocationConfiguration.Error.WriteLine("changwen: stopped");
+                    return 130; // the shell's code for "ended by Ctrl+C"
+                }
                 heading = $"Diagnosis of {Path.GetFullPath(target)} before training";
             }
             if (asJson) output.WriteLine(Json.Serialize(findings));
