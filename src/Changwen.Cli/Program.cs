@@ -9,6 +9,7 @@ foreach (var command in new[]
          {
              InspectCommand.Create(),
              TrainCommand.Create(),
+             DiagnoseCommand.Create(),
              EvalCommand.Create(),
              PredictCommand.Create(),
              ExperimentCommand.Create(),

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Changwen.Bundle;
 using Changwen.Training;
 
 namespace Changwen.Cli.Commands;
@@ -13,6 +12,12 @@ public static class TrainCommand
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create (or to continue with --resume).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out where it stopped; its saved options.json wins over the flags." };
         var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+        var noWatch = new Option<bool>("--no-watch")
+        {
+            Description = "Don't print the training watcher's warnings (plateau, collapse, vanishing or exploding gradients, learning rate, " +
+                          "overfitting) as they appear. The watcher still runs: its findings go to RUN_DIR/diagnosis.json and the closing " +
+                          "Diagnosis list, and the checks before training are printed as usual.",
+        };
         var cli = new CliOptions();
 
         var command = new Command("train", "Train a classifier: segment, build the vocabulary, train with Adam, report on the test split.");
@@ -20,6 +25,7 @@ public static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(resume);
         command.Options.Add(cache);
+        command.Options.Add(noWatch);
         cli.AddCorpusTo(command);
         cli.AddTextTo(command);
         cli.AddModelTo(command);
@@ -37,7 +43,8 @@ public static class TrainCommand
             try
             {
                 result = ConsoleProgress.Run(stdout, progress =>
-                    TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct));
+                    TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
+                        reportWatcherFindings: !r.GetValue(noWatch)));
             }
             catch (OperationCanceledException)
             {
@@ -67,6 +74,8 @@ public static class TrainCommand
         else o.WriteLine("no test documents: no test report");
         o.WriteLine($"run folder {result.RunDir}:");
         foreach (var file in result.Files) o.WriteLine($"  {Path.GetFileName(file)}");
+        o.WriteLine();
+        DiagnoseCommand.PrintFindings(o, result.Findings);
     }
 
     private static string Quote(string path) => path.Contains(' ') || path.Contains('\'') ? $"\"{path}\"" : path;

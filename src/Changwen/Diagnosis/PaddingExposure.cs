@@ -12,8 +12,7 @@ public sealed record PaddingExposure(double ShareEndingInPadding, double MedianP
 {
     public static readonly PaddingExposure None = new(0, 0);
 
-    /// <param name="readsLastStep">Whether the classifier reads the last row position (pool "last"); once
-    /// <c>ModelOptions.Pool</c> exists this is <c>options.Model.Pool == PoolKind.Last</c>.</param>
+    /// <param name="readsLastStep">Whether the classifier reads the last row position: <c>options.Model.Pool == PoolKind.Last</c>.</param>
     public static PaddingExposure Of(EncodedDataset data, EncodingOptions encoding, ModelOptions model, bool readsLastStep)
     {
         if (!readsLastStep || encoding.Pad != PadSide.Post || data.Count == 0) return None;

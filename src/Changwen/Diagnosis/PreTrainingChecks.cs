@@ -22,8 +22,7 @@ public sealed record PreTrainingInput
     /// <summary>Vocabulary entries, the two reserved ones included.</summary>
     public required int VocabularySize { get; init; }
     /// <summary>
-    /// Whether the classifier reads the last row position (<c>r_out[:, -1, :]</c>, today's only pooling). When the
-    /// pool option lands: <c>Options.Model.Pool == PoolKind.Last</c>.
+    /// Whether the classifier reads the last row position (<c>r_out[:, -1, :]</c>): <c>Options.Model.Pool == PoolKind.Last</c>.
     /// </summary>
     public bool ReadsLastStep { get; init; } = true;
 }
@@ -129,11 +128,15 @@ public static class PreTrainingChecks
         if (ratio < ImbalanceRatio && few.Count == 0) return null;
         var big = input.Classes[Array.IndexOf(counts, largest)];
         var small = input.Classes[Array.IndexOf(counts, smallest)];
-        var fewText = few.Count == 0 ? "" : Inv($"; fewer than {FewTrainingDocs} training documents: {string.Join(", ", few.Select(c => $"{input.Classes[c]} ({counts[c]})"))}");
+        var fewList = string.Join(", ", few.Select(c => Inv($"{input.Classes[c]} ({counts[c]})")));
+        // Balanced but small classes are a different problem from skew: say which one it is.
+        var message = ratio >= ImbalanceRatio
+            ? Inv($"classes are imbalanced: {big} has {largest} training documents, {small} {smallest}{(few.Count == 0 ? "" : $"; fewer than {FewTrainingDocs} training documents: {fewList}")}. Accuracy will favour the large classes: judge per-class recall in the test report, and add documents to the small classes or merge them")
+            : Inv($"{few.Count} of {counts.Length} classes have fewer than {FewTrainingDocs} training documents: {fewList}. Too few to learn them reliably or to measure them on validation: add documents to them or merge them");
         return new Finding
         {
             Code = FindingCode.Imbalance, Severity = Severity.Warning,
-            Message = Inv($"classes are imbalanced: {big} has {largest} training documents, {small} {smallest}{fewText}. Accuracy will favour the large classes: judge per-class recall in the test report, and add documents to the small classes or merge them"),
+            Message = message,
             Evidence = new Dictionary<string, object>
             {
                 ["largest_class"] = big, ["largest"] = largest, ["smallest_class"] = small, ["smallest"] = smallest,

@@ -67,8 +67,8 @@ public static class RunDiagnosis
     /// <summary>
     /// What the watcher needs, from the run folder: class count and learning rate from the options; steps per epoch from
     /// summary.json's training documents (else the steps recorded in epoch 1); the padding and label-order causes from
-    /// the pre-training findings. Without diagnosis.json, post-padding is taken to mean the classifier reads padding
-    /// (the only pooling today), with its share unknown.
+    /// the pre-training findings. Without diagnosis.json, post-padding with pool "last" is taken to mean the classifier
+    /// reads padding, with its share unknown.
     /// </summary>
     private static WatchContext Context(string runDir, TrainOptions options, IReadOnlyList<string> classes,
         List<StepRecord> steps, IReadOnlyList<Finding>? recorded)
@@ -92,7 +92,7 @@ public static class RunDiagnosis
         return new WatchContext
         {
             NumClasses = classes.Count, ClassNames = classes, Lr = options.Optimizer.Lr, StepsPerEpoch = stepsPerEpoch,
-            ReadsLastPaddedStep = recorded is null ? options.Encoding.Pad == PadSide.Post : padding is not null,
+            ReadsLastPaddedStep = recorded is null ? options.Encoding.Pad == PadSide.Post && options.Model.Pool == PoolKind.Last : padding is not null,
             ShareEndingInPadding = share,
             LabelOrderedUnshuffled = recorded?.Any(f => f.Code == FindingCode.LabelOrderedUnshuffled) == true,
         };

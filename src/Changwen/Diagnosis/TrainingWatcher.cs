@@ -23,7 +23,7 @@ public sealed record WatchContext
     public bool LabelOrderedUnshuffled { get; init; }
 
     /// <summary>The context of a run about to train on <paramref name="train"/> with <paramref name="options"/>.</summary>
-    /// <param name="readsLastStep">Today always true; becomes <c>options.Model.Pool == PoolKind.Last</c>.</param>
+    /// <param name="readsLastStep"><c>options.Model.Pool == PoolKind.Last</c>: the classifier reads the final row position.</param>
     /// <param name="corpusOrderedByLabel"><see cref="CorpusReport.OrderedByLabel"/> of the corpus.</param>
     public static WatchContext For(TrainOptions options, IReadOnlyList<string> classes, EncodedDataset train, bool readsLastStep, bool corpusOrderedByLabel)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Changwen.Data;
+using Changwen.Diagnosis;
 using Changwen.IO;
 using Changwen.Models;
 using TorchSharp;
@@ -19,6 +20,18 @@ public static class Trainer
     public const string SummaryFile = "summary.json";
 
     /// <summary>
+    /// With a watcher, gradient norms are recorded on each of the first <see cref="GradientRecordFirstSteps"/> steps
+    /// (where exploding starts show up) and then on every <see cref="GradientRecordEvery"/>th: reading the norms costs
+    /// one small reduction and a device sync per parameter tensor (measured in docs/training.md), a tenth of which is
+    /// negligible beside a training step, and the detectors work on records, not steps.
+    /// </summary>
+    public const int GradientRecordFirstSteps = 50;
+    public const int GradientRecordEvery = 10;
+
+    /// <summary>Whether global step <paramref name="step"/> (1-based) records its gradient norms.</summary>
+    public static bool GradientRecordDue(long step) => step <= GradientRecordFirstSteps || step % GradientRecordEvery == 0;
+
+    /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="train"/> for <c>options.Optimizer.Epochs</c> epochs (fewer with
     /// <c>Patience</c>), writing <c>metrics.jsonl</c>, <c>best.pt</c>, <c>last.pt</c>, <c>checkpoint.bin</c> and
     /// <c>summary.json</c> into <paramref name="runDir"/>. On return the model holds the best epoch's weights.
@@ -27,8 +40,15 @@ public static class Trainer
     /// <param name="resume">Continue the run in <paramref name="runDir"/> from its last finished epoch; the result equals
     /// an uninterrupted run with the same seed and thread count. Without it, a folder that already holds a run is refused.</param>
     /// <param name="ct">Stops training between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
+    /// <param name="watcher">Watches the run: given one, the trainer also writes gradient-norm and prediction-count
+    /// records to metrics.jsonl (see <see cref="GradientRecordDue"/>), feeds every loss, gradient norm and epoch to the
+    /// watcher, and reports each new finding once through <paramref name="progress"/> (stage <see cref="DiagnosisStage"/>).
+    /// On resume the kept metrics are replayed through it first, so it judges the whole run.</param>
+    /// <param name="log">Where the watcher's findings are kept (diagnosis.json); null keeps them in memory, so each is
+    /// still reported once.</param>
     public static TrainingSummary Train(TextClassifierModel model, EncodedDataset train, EncodedDataset val, TrainOptions options,
-        string runDir, bool resume = false, IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
+        string runDir, bool resume = false, IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default,
+        TrainingWatcher? watcher = null, DiagnosisLog? log = null)
     {
         var opt = options.Optimizer;
         Validate(model, train, val, opt);
@@ -57,6 +77,9 @@ public static class Trainer
         }
         var history = TruncateMetrics(metricsPath, metricsLength, firstEpoch - 1);
         DeleteStaleTemporaryFiles(runDir);
+        var diagnosis = watcher is null ? null : new Diagnoser(watcher, log ?? new DiagnosisLog(), progress, val.Labels, model.NumClasses);
+        // The kept epochs bring the fresh watcher to where it was; findings already in diagnosis.json are not repeated.
+        if (resume) diagnosis?.Report(RunDiagnosis.Replay(watcher!, metricsPath));
 
         var parameters = model.parameters().Sum(p => p.numel());
         TrainingSummary Summarize(bool finished, bool stoppedEarly) =>
@@ -70,10 +93,11 @@ public static class Trainer
                 var clock = Stopwatch.StartNew();
                 // Reseeding per epoch makes any randomness inside an epoch (dropout, later) independent of where a run resumed.
                 random.manual_seed(BatchOrder.EpochSeed(opt.Seed, epoch));
-                var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, opt, epoch, ref globalStep, metrics, progress, ct);
+                var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, opt, epoch, ref globalStep, metrics, progress, diagnosis, ct);
                 var trainSeconds = clock.Elapsed.TotalSeconds;
                 ct.ThrowIfCancellationRequested();
-                var (valLoss, valAccuracy) = Evaluate(model, val, opt.BatchSize, $"validate {epoch}", progress, ct);
+                var predicted = diagnosis is null ? null : new long[model.NumClasses];
+                var (valLoss, valAccuracy) = Evaluate(model, val, opt.BatchSize, $"validate {epoch}", progress, ct, predicted);
 
                 var record = new EpochRecord
                 {
@@ -84,6 +108,8 @@ public static class Trainer
                 var improved = history.Count == 0 || valAccuracy > history.Max(r => r.ValAccuracy);
                 history.Add(record);
                 metrics.Write(MetricsLog.Line(record));
+                if (diagnosis is not null)
+                    metrics.Write(DiagnosisRecords.Line(new PredictionRecord { Epoch = epoch, Predicted = predicted!, Actual = diagnosis.ValActual }));
                 metrics.Flush(flushToDisk: true); // the checkpoint below records this length, so it must be on disk first
 
                 // Weights before the checkpoint: a kill in between redoes this epoch, which rewrites them identically.
@@ -94,6 +120,7 @@ public static class Trainer
                 stopped = PatienceExhausted(history, opt.Patience);
                 AtomicFile.WriteAllText(Path.Combine(runDir, SummaryFile), Json.Serialize(Summarize(finished: false, stoppedEarly: stopped)));
                 progress?.Report(new ProgressUpdate($"epoch {epoch}/{opt.Epochs}", epoch, opt.Epochs, Describe(record, opt.Epochs, improved)));
+                diagnosis?.Report(watcher!.OnEpoch(record, predicted, diagnosis.ValActual));
             }
         }
 
@@ -103,8 +130,22 @@ public static class Trainer
         return summary;
     }
 
+    /// <summary>The watcher, the log that keeps its findings once, and where new findings are reported.</summary>
+    private sealed class Diagnoser(TrainingWatcher watcher, DiagnosisLog log, IProgress<ProgressUpdate>? progress, IReadOnlyList<int> valLabels, int numClasses)
+    {
+        public TrainingWatcher Watcher => watcher;
+        /// <summary>How often each class is the true one on val: the same every epoch.</summary>
+        public long[] ValActual { get; } = PredictionCounts.Of(valLabels, numClasses);
+
+        public void Report(IEnumerable<Finding> candidates)
+        {
+            foreach (var finding in log.Add(candidates)) progress?.Report(finding.ToProgress());
+        }
+    }
+
     private static (double Loss, double Accuracy) TrainEpoch(TextClassifierModel model, Adam optimizer, EncodedDataset train,
-        OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress,
+        Diagnoser? diagnosis, CancellationToken ct)
     {
         model.train();
         var batchRows = opt.Bucket
@@ -120,15 +161,22 @@ public static class Trainer
             using var scope = NewDisposeScope();
             // Bucketed batches are cut to their longest document; with --pool last the model then reads that column.
             var batch = Batch.Create(train, rows, trimPadding: opt.Bucket, minWidth: model.MinSequenceLength);
-            var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm);
+            var step = globalStep + 1;
+            IReadOnlyDictionary<string, double>? norms = null;
+            var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm,
+                afterBackward: diagnosis is not null && GradientRecordDue(step) ? () => norms = GradientNorms.ByGroup(model) : null);
 
             var lossValue = loss.item<float>();
             lossSum += (double)lossValue * batch.Size;
             correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
-            globalStep++;
+            globalStep = step;
+            metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = step, Loss = lossValue, GradNorm = (float?)gradNorm }));
+            if (norms is not null) metrics.Write(DiagnosisRecords.Line(new GradientRecord { Epoch = epoch, Step = step, Groups = norms }));
             // Flushed to the OS every step so a killed process loses at most the line being written.
-            metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = globalStep, Loss = lossValue, GradNorm = (float?)gradNorm }));
             metrics.Flush();
+            // Step before gradients, as RunDiagnosis.Replay feeds them, so a resumed watcher sees the same sequence.
+            diagnosis?.Report(diagnosis.Watcher.OnStep(epoch, step, lossValue));
+            if (norms is not null) diagnosis!.Report(diagnosis.Watcher.OnGradientNorms(epoch, step, norms));
             progress?.Report(new ProgressUpdate(stage, ++done, batches));
         }
         return (lossSum / train.Count, (double)correct / train.Count);
@@ -137,22 +185,26 @@ public static class Trainer
     /// <summary>
     /// One optimiser step on <paramref name="batch"/>: forward, cross-entropy, backward, optional clipping of the
     /// gradients' joint L2 norm to <paramref name="clipGradNorm"/>, Adam step. Returns the logits, the loss and the
-    /// gradient norm before clipping (null without clipping).
+    /// gradient norm before clipping (null without clipping). <paramref name="afterBackward"/> runs between backward
+    /// and clipping, when the gradients are the raw ones.
     /// </summary>
-    internal static (Tensor Logits, Tensor Loss, double? GradNorm) Step(TextClassifierModel model, Adam optimizer, Batch batch, double? clipGradNorm)
+    internal static (Tensor Logits, Tensor Loss, double? GradNorm) Step(TextClassifierModel model, Adam optimizer, Batch batch, double? clipGradNorm,
+        Action? afterBackward = null)
     {
         var logits = model.call(batch.Ids, batch.Lengths);
         var loss = nn.functional.cross_entropy(logits, batch.Labels);
         optimizer.zero_grad();
         loss.backward();
+        afterBackward?.Invoke();
         double? gradNorm = clipGradNorm is { } maxNorm ? nn.utils.clip_grad_norm_(model.parameters(), maxNorm) : null;
         optimizer.step();
         return (logits, loss, gradNorm);
     }
 
     /// <summary>Mean cross-entropy and accuracy over <paramref name="data"/>, in eval mode (BatchNorm uses its running statistics).</summary>
+    /// <param name="predictedCounts">When given (length = classes), each class's count of argmax wins is added to it.</param>
     internal static (double Loss, double Accuracy) Evaluate(TextClassifierModel model, EncodedDataset data, int batchSize,
-        string stage, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        string stage, IProgress<ProgressUpdate>? progress, CancellationToken ct, long[]? predictedCounts = null)
     {
         model.eval();
         using var noGrad = no_grad();
@@ -168,6 +220,7 @@ public static class Trainer
             var logits = model.call(batch.Ids, batch.Lengths);
             lossSum += nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
+            if (predictedCounts is not null) PredictionCounts.Add(predictedCounts, logits);
             progress?.Report(new ProgressUpdate(stage, ++done, batches));
         }
         model.train();

@@ -1,5 +1,6 @@
 using Changwen.Bundle;
 using Changwen.Data;
+using Changwen.Diagnosis;
 using Changwen.Evaluation;
 using Changwen.IO;
 using Changwen.Models;
@@ -16,6 +17,9 @@ namespace Changwen.Training;
 public sealed record TrainingJobResult(
     string RunDir, TrainOptions Options, TrainingSummary Summary, ClassificationReport? TestReport, bool ValCarvedFromTrain)
 {
+    /// <summary>Everything the diagnosis found in this run (diagnosis.json), before training and during it, in order.</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+
     public double? TestAccuracy => TestReport?.Accuracy;
     public double? TestMacroF1 => TestReport?.MacroAverage.F1;
 
@@ -43,8 +47,11 @@ public static class TrainingJob
     /// refused when the corpus content changed since.</param>
     /// <param name="cacheDir">Segmentation cache folder; null = the default one, "" = no cache.</param>
     /// <param name="ct">Cancels between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
+    /// <param name="reportWatcherFindings">False keeps the training watcher's findings out of <paramref name="progress"/>;
+    /// they are still recorded in diagnosis.json and <see cref="TrainingJobResult.Findings"/>, and the checks before
+    /// training are still reported.</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true)
     {
         runDir = Path.GetFullPath(runDir);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
@@ -93,45 +100,27 @@ public static class TrainingJob
         ct.ThrowIfCancellationRequested();
 
         // ---- text: segment (cached), hold out validation if there is none, vocabulary on train, encode
-        var classes = corpus.Classes;
-        var tokenized = Segmentation.Run(corpus.Read, classes, fingerprint, effective.Tokenizer, cacheDir, progress, ct);
-        classes = tokenized.Classes;
-        IReadOnlyList<TokenizedDocument> trainDocs = tokenized.Train, valDocs = tokenized.Val;
-        var carved = false;
-        if (valDocs.Count == 0 && trainDocs.Count > 0)
-        {
-            (trainDocs, valDocs) = CarveValidation(trainDocs, effective.Corpus.SplitSeed, CarvedValFraction);
-            carved = true;
-            progress?.Report(new ProgressUpdate("split", valDocs.Count, valDocs.Count,
-                $"the corpus has no validation documents: holding out a stratified {CarvedValFraction:P0} of train ({valDocs.Count} documents, seed {effective.Corpus.SplitSeed}) as validation"));
-        }
-        if (trainDocs.Count == 0) throw UserInputException.At(corpus.Path, null, "has no training documents. Check the corpus layout and the split fractions");
-
         var vocabPath = Path.Combine(runDir, RunFolder.VocabularyFile);
-        Vocabulary vocabulary;
-        if (resume && File.Exists(vocabPath)) vocabulary = Vocabulary.Load(vocabPath);
-        else
+        var data = Prepare(corpus, fingerprint, effective, cacheDir, trainDocs =>
         {
-            vocabulary = Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), effective.Vocabulary);
-            vocabulary.Save(vocabPath);
-        }
+            if (resume && File.Exists(vocabPath)) return Vocabulary.Load(vocabPath);
+            var built = Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), effective.Vocabulary);
+            built.Save(vocabPath);
+            return built;
+        }, progress, ct);
+        var (classes, train, val, test) = (data.Classes, data.Train, data.Val, data.Test);
         RunFolder.WriteLabels(runDir, classes);
-        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var encoder = new SequenceEncoder(vocabulary, effective.Encoding);
-        EncodedDataset Encode(IReadOnlyList<TokenizedDocument> docs) => encoder.EncodeAll(docs, label =>
-            classIndex.TryGetValue(label, out var index) ? index
-                : throw UserInputException.At(corpus.Path, null,
-                    $"label '{label}' ({docs.First(d => d.Label == label).Source}) is not among the training classes ({string.Join(", ", classes)}). Give every class training documents"));
-        var train = Encode(trainDocs);
-        var val = Encode(valDocs);
-        var test = Encode(tokenized.Test);
-        progress?.Report(new ProgressUpdate("encode", 1, 1,
-            $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
         ct.ThrowIfCancellationRequested();
 
+        // ---- diagnose before training: checks on options and data, then a watcher for the run (docs/training.md)
+        var log = DiagnosisLog.Open(runDir, resume);
+        foreach (var finding in log.Add(PreTrainingChecks.Run(ChecksInput(data, effective)))) progress?.Report(finding.ToProgress());
+        var watcher = new TrainingWatcher(WatchContext.For(effective, classes, train, ReadsLastStep(effective), data.TrainOrderedByLabel));
+
         // ---- train
-        using var model = ModelFactory.Create(effective.Model, vocabulary.Count, classes.Count, effective.Optimizer.Seed);
-        var summary = Trainer.Train(model, train, val, effective, runDir, resume, progress, ct);
+        using var model = ModelFactory.Create(effective.Model, data.Vocabulary.Count, classes.Count, effective.Optimizer.Seed);
+        var trainerProgress = reportWatcherFindings || progress is null ? progress : new WithoutFindings(progress);
+        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct, watcher, log);
 
         // ---- evaluate the best weights (the trainer leaves them in the model) and draw the curves
         ClassificationReport? report = null;
@@ -147,7 +136,90 @@ public static class TrainingJob
         else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
         SaveCurve(runDir, train.Count, effective.Optimizer.BatchSize, classes.Count);
 
-        return new TrainingJobResult(runDir, saved, summary, report, carved);
+        return new TrainingJobResult(runDir, saved, summary, report, data.ValCarvedFromTrain) { Findings = log.Findings.ToList() };
+    }
+
+    /// <summary>
+    /// The checks made before training (<see cref="PreTrainingChecks"/>) on the corpus at <paramref name="dataPath"/>
+    /// read with <paramref name="options"/>, without training and without writing a run folder: corpus, segmentation
+    /// (cached), the held-out validation if needed, vocabulary on train, encoding, exactly as <see cref="Run"/> would.
+    /// </summary>
+    public static IReadOnlyList<Finding> CheckData(string dataPath, TrainOptions options, string? cacheDir,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        ValidateOptions(options);
+        var corpus = Corpus.Open(dataPath, options.Corpus);
+        var data = Prepare(corpus, corpus.Fingerprint(), options, cacheDir,
+            trainDocs => Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), options.Vocabulary), progress, ct);
+        return PreTrainingChecks.Run(ChecksInput(data, options));
+    }
+
+    /// <summary>Passes on every update but the findings.</summary>
+    private sealed class WithoutFindings(IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value)
+        {
+            if (value.Stage != Finding.ProgressStage) inner.Report(value);
+        }
+    }
+
+    /// <summary>A corpus segmented, split and encoded for training, with what the pre-training checks need besides.</summary>
+    internal sealed record PreparedData(IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> TrainDocs,
+        IReadOnlyList<TokenizedDocument> ValDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
+        bool ValCarvedFromTrain)
+    {
+        /// <summary>The corpus inspector's "ordered by label" judgement, on the training documents in the order the trainer reads them.</summary>
+        public bool TrainOrderedByLabel =>
+            CorpusInspector.IsOrderedByLabel(PreTrainingChecks.LabelRuns(Train.Labels), Train.Labels.Distinct().Count(), Train.Count);
+    }
+
+    /// <summary>Pool "last" reads the final row position (<c>r_out[:, -1, :]</c>), padding included.</summary>
+    private static bool ReadsLastStep(TrainOptions options) => options.Model.Pool == PoolKind.Last;
+
+    private static PreTrainingInput ChecksInput(PreparedData data, TrainOptions options) => new()
+    {
+        Options = options, Train = data.Train, Val = data.Val, Classes = data.Classes,
+        RawTrainLengths = data.TrainDocs.Select(d => d.Tokens.Length).ToList(),
+        CorpusOrderedByLabel = data.TrainOrderedByLabel,
+        TrainUnknownRate = data.Vocabulary.UnknownRate(data.TrainDocs.Select(d => (IReadOnlyList<string>)d.Tokens)),
+        ValUnknownRate = data.Vocabulary.UnknownRate(data.ValDocs.Select(d => (IReadOnlyList<string>)d.Tokens)),
+        VocabularySize = data.Vocabulary.Count,
+        ReadsLastStep = ReadsLastStep(options),
+    };
+
+    /// <summary>
+    /// Segments <paramref name="corpus"/> (cached), holds out validation if it has none, gets the vocabulary from
+    /// <paramref name="vocabularyFor"/> (given the training documents) and encodes train, val and test.
+    /// </summary>
+    private static PreparedData Prepare(Corpus corpus, string fingerprint, TrainOptions effective, string? cacheDir,
+        Func<IReadOnlyList<TokenizedDocument>, Vocabulary> vocabularyFor, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, fingerprint, effective.Tokenizer, cacheDir, progress, ct);
+        var classes = tokenized.Classes;
+        IReadOnlyList<TokenizedDocument> trainDocs = tokenized.Train, valDocs = tokenized.Val;
+        var carved = false;
+        if (valDocs.Count == 0 && trainDocs.Count > 0)
+        {
+            (trainDocs, valDocs) = CarveValidation(trainDocs, effective.Corpus.SplitSeed, CarvedValFraction);
+            carved = true;
+            progress?.Report(new ProgressUpdate("split", valDocs.Count, valDocs.Count,
+                $"the corpus has no validation documents: holding out a stratified {CarvedValFraction:P0} of train ({valDocs.Count} documents, seed {effective.Corpus.SplitSeed}) as validation"));
+        }
+        if (trainDocs.Count == 0) throw UserInputException.At(corpus.Path, null, "has no training documents. Check the corpus layout and the split fractions");
+
+        var vocabulary = vocabularyFor(trainDocs);
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var encoder = new SequenceEncoder(vocabulary, effective.Encoding);
+        EncodedDataset Encode(IReadOnlyList<TokenizedDocument> docs) => encoder.EncodeAll(docs, label =>
+            classIndex.TryGetValue(label, out var index) ? index
+                : throw UserInputException.At(corpus.Path, null,
+                    $"label '{label}' ({docs.First(d => d.Label == label).Source}) is not among the training classes ({string.Join(", ", classes)}). Give every class training documents"));
+        var train = Encode(trainDocs);
+        var val = Encode(valDocs);
+        var test = Encode(tokenized.Test);
+        progress?.Report(new ProgressUpdate("encode", 1, 1,
+            $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
+        return new PreparedData(classes, trainDocs, valDocs, vocabulary, train, val, test, carved);
     }
 
     /// <summary>Flags users set that the later stages would reject with a less helpful message.</summary>

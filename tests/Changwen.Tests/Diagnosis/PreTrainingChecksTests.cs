@@ -155,6 +155,18 @@ public sealed class PreTrainingChecksTests
     }
 
     [Fact]
+    public void Balanced_classes_with_few_documents_each_are_reported_as_too_small_not_as_skewed()
+    {
+        var clean = Clean();
+        var labels = Enumerable.Range(0, 3).SelectMany(c => Enumerable.Repeat(c, 16)).ToArray();
+        var lengths = Enumerable.Repeat(50, labels.Length).ToArray();
+        var finding = Assert.Single(PreTrainingChecks.Run(clean with { Train = Dataset(50, lengths, labels), RawTrainLengths = lengths }));
+        Assert.Equal(FindingCode.Imbalance, finding.Code);
+        Assert.StartsWith("3 of 3 classes have fewer than 20 training documents: 体育 (16)", finding.Message);
+        Assert.DoesNotContain("imbalanced", finding.Message);
+    }
+
+    [Fact]
     public void A_threefold_imbalance_with_enough_documents_is_fine()
     {
         var clean = Clean();
