@@ -105,7 +105,7 @@ public static class Trainer
                     Seconds = clock.Elapsed.TotalSeconds, DocsPerSecond = train.Count / Math.Max(trainSeconds, 1e-9),
                     Lr = optimizer.ParamGroups.First().LearningRate,
                 };
-                var improved = history.Count == 0 || valAccuracy > history.Max(r => r.ValAccuracy);
+                var improved = history.Count == 0 || Better(record, history[BestIndex(history)]);
                 history.Add(record);
                 metrics.Write(MetricsLog.Line(record));
                 if (diagnosis is not null)
@@ -288,14 +288,19 @@ public static class Trainer
         return history.Count - 1 - best >= patience;
     }
 
-    // The first epoch reaching the highest validation accuracy: later ties do not replace best.pt.
+    // The best epoch: the highest validation accuracy, and among equal accuracies the lowest validation loss. On a
+    // small validation set accuracy saturates early (100% at epoch 3 of the sample) while the model is still nearly
+    // uniform; the loss tells the later, confident epochs apart.
     private static int BestIndex(List<EpochRecord> history)
     {
         var best = 0;
         for (var i = 1; i < history.Count; i++)
-            if (history[i].ValAccuracy > history[best].ValAccuracy) best = i;
+            if (Better(history[i], history[best])) best = i;
         return best;
     }
+
+    private static bool Better(EpochRecord a, EpochRecord b) =>
+        a.ValAccuracy > b.ValAccuracy || (a.ValAccuracy == b.ValAccuracy && a.ValLoss < b.ValLoss);
 
     private static TrainingSummary Summary(ModelKind kind, List<EpochRecord> history, OptimizerOptions opt, EncodedDataset train,
         EncodedDataset val, long parameters, int threads, bool finished, bool stoppedEarly)
