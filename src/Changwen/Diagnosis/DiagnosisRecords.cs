@@ -44,25 +44,14 @@ public static class DiagnosisRecords
     {
         var gradients = new List<GradientRecord>();
         var predictions = new List<PredictionRecord>();
-        var lines = File.ReadAllLines(path, Encoding.UTF8);
-        for (var i = 0; i < lines.Length; i++)
+        MetricsLog.ReadRecords(path, (type, record) =>
         {
-            if (lines[i].Length == 0) continue;
-            try
+            switch (type)
             {
-                using var doc = JsonDocument.Parse(lines[i]);
-                switch (doc.RootElement.GetProperty("type").GetString())
-                {
-                    case GradType: gradients.Add(doc.RootElement.Deserialize<GradientRecord>(Json.Compact)!); break;
-                    case PredictionsType: predictions.Add(doc.RootElement.Deserialize<PredictionRecord>(Json.Compact)!); break;
-                }
+                case GradType: gradients.Add(record.Deserialize<GradientRecord>(Json.Compact)!); break;
+                case PredictionsType: predictions.Add(record.Deserialize<PredictionRecord>(Json.Compact)!); break;
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                if (i == lines.Length - 1) break;
-                throw UserInputException.At(path, i + 1, $"not a metrics record ({e.Message}). Restore the file or start a new run");
-            }
-        }
+        });
         return (gradients, predictions);
     }
 }

@@ -48,6 +48,24 @@ public static class MetricsLog
     {
         var steps = new List<StepRecord>();
         var epochs = new List<EpochRecord>();
+        ReadRecords(path, (type, record) =>
+        {
+            switch (type)
+            {
+                case "step": steps.Add(record.Deserialize<StepRecord>(Json.Compact)!); break;
+                case "epoch": epochs.Add(record.Deserialize<EpochRecord>(Json.Compact)!); break;
+            }
+        });
+        return (steps, epochs);
+    }
+
+    /// <summary>
+    /// Hands every record of a metrics file to <paramref name="take"/> with its <c>type</c>, in file order. Other
+    /// stages (diagnosis) keep their own record types in the same file and read them through this. A torn last line
+    /// (a run killed mid-write) is skipped; a bad line anywhere else is the user's to fix.
+    /// </summary>
+    public static void ReadRecords(string path, Action<string?, JsonElement> take)
+    {
         var lines = File.ReadAllLines(path, Encoding.UTF8);
         for (var i = 0; i < lines.Length; i++)
         {
@@ -55,11 +73,7 @@ public static class MetricsLog
             try
             {
                 using var doc = JsonDocument.Parse(lines[i]);
-                switch (doc.RootElement.GetProperty("type").GetString())
-                {
-                    case "step": steps.Add(doc.RootElement.Deserialize<StepRecord>(Json.Compact)!); break;
-                    case "epoch": epochs.Add(doc.RootElement.Deserialize<EpochRecord>(Json.Compact)!); break;
-                }
+                take(doc.RootElement.GetProperty("type").GetString(), doc.RootElement);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
@@ -67,7 +81,6 @@ public static class MetricsLog
                 throw UserInputException.At(path, i + 1, $"not a metrics record ({e.Message}). Restore the file or start a new run");
             }
         }
-        return (steps, epochs);
     }
 
     internal static byte[] Line<T>(T record) => Encoding.UTF8.GetBytes(Json.Serialize(record, indented: false) + "\n");
