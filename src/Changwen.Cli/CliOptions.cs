@@ -51,7 +51,7 @@ public sealed class CliOptions
     public readonly Option<int> BatchSize = new("--batch-size") { Description = "Documents per mini-batch.", DefaultValueFactory = _ => D.Optimizer.BatchSize };
     public readonly Option<int> Epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Optimizer.Epochs };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles.", DefaultValueFactory = _ => D.Optimizer.Seed };
-    public readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => D.Optimizer.Threads };
+    public readonly Option<int> Threads = ThreadsOption();
     public readonly Option<bool> NoShuffle = new("--no-shuffle") { Description = "Train in dataset order (label-sorted for folder corpora) instead of shuffling each epoch." };
     public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
     public readonly Option<double?> ClipGradNorm = new("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this before each step (default: no clipping)." };
@@ -137,6 +137,14 @@ public sealed class CliOptions
     /// <summary>The flag's value if it was typed, else <paramref name="start"/>'s (so a plan's setting survives the flag's default).</summary>
     private static T Given<T>(ParseResult r, Option<T> option, T start) =>
         r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : start;
+
+    /// <summary><c>--cache DIR</c>, for every command that segments a corpus.</summary>
+    public static Option<string?> CacheOption() =>
+        new("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+
+    /// <summary><c>--threads N</c>, for training and for the commands that only run a model (eval, predict).</summary>
+    public static Option<int> ThreadsOption() =>
+        new("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => D.Optimizer.Threads };
 
     /// <summary>An enum flag that accepts the kebab-case names the options files use (true-last, gb18030...).</summary>
     public static Option<T?> Enum<T>(string name, string description) where T : struct, System.Enum

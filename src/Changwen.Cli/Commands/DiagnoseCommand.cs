@@ -21,7 +21,7 @@ public static class DiagnoseCommand
                           "options.json and metrics.jsonl: explained from its records; the flags are then ignored).",
         };
         var json = new Option<bool>("--json") { Description = "Print the findings as one JSON array of {code, severity, message, evidence, epoch, step}." };
-        var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+        var cache = CliOptions.CacheOption();
         var cli = new CliOptions();
         var command = new Command("diagnose",
             "Find what would stall or mislead training: check a corpus with the train flags before training, or explain a finished run.");

@@ -18,7 +18,7 @@ public static class EvalCommand
         var split = CliOptions.Enum<Split>("--split",
             "Score this split (default: the recorded test split of the training corpus, the test split of a corpus with split files, otherwise every document).");
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => 0 };
+        var threads = CliOptions.ThreadsOption();
         var cli = new CliOptions();
         var command = new Command("eval", "Score a trained model on a corpus: accuracy, precision/recall/F1 per class, confusion matrix.");
         command.Arguments.Add(model);

@@ -16,7 +16,7 @@ public static class ExperimentCommand
         var output = new Option<string?>("--out", "-o") { Description = "Experiment folder: runs/NAME per run, report.md, report.html, loss.png, val-accuracy.png." };
         var resume = new Option<bool>("--resume") { Description = "Continue the experiment in --out: skip finished runs, resume the unfinished one, start the rest." };
         var only = new Option<string[]>("--only") { Description = "Train only these runs (names; * matches any text, e.g. 'lstm-500-lr-*'). The report still lists every run.", AllowMultipleArgumentsPerToken = true };
-        var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+        var cache = CliOptions.CacheOption();
         var show = new Option<bool>("--show") { Description = "Print the plan and the runs it expands to (with their train flags), then stop." };
         var list = new Option<bool>("--list") { Description = "List the built-in plans, then stop." };
 

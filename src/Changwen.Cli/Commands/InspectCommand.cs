@@ -15,7 +15,7 @@ public static class InspectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var splits = new Option<string?>("--splits") { Description = "Use the train/val/test split recorded in this file (source<TAB>split)." };
         var noWords = new Option<bool>("--no-words") { Description = "Skip the word-level statistics (they segment the corpus, which takes a while the first time)." };
-        var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+        var cache = CliOptions.CacheOption();
         var cli = new CliOptions();
         var command = new Command("inspect", "Describe a corpus: classes, splits, lengths, order, duplicates, unknown words.");
         command.Arguments.Add(data);

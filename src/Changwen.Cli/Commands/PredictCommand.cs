@@ -19,7 +19,7 @@ public static class PredictCommand
         var topK = new Option<int>("--top-k") { Description = "Show the k most probable labels.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {\"label\": ..., \"probabilities\": {...}}." };
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => 0 };
+        var threads = CliOptions.ThreadsOption();
         var command = new Command("predict", "Classify texts with a trained model.");
         command.Arguments.Add(model);
         command.Arguments.Add(texts);

@@ -11,7 +11,7 @@ public static class TrainCommand
         var data = new Argument<string>("data") { Description = "Corpus folder or file." };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create (or to continue with --resume).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out where it stopped; its saved options.json wins over the flags." };
-        var cache = new Option<string?>("--cache") { Description = "Segmentation cache folder (default: $CHANGWEN_CACHE, else ~/.cache/changwen; \"\" = none)." };
+        var cache = CliOptions.CacheOption();
         var noWatch = new Option<bool>("--no-watch")
         {
             Description = "Don't print the training watcher's warnings (plateau, collapse, vanishing or exploding gradients, learning rate, " +
