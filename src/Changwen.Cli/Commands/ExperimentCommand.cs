@@ -17,13 +17,15 @@ public static class ExperimentCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the experiment in --out: skip finished runs, resume the unfinished one, start the rest." };
         var only = new Option<string[]>("--only") { Description = "Train only these runs (names; * matches any text, e.g. 'lstm-500-lr-*'). The report still lists every run.", AllowMultipleArgumentsPerToken = true };
         var cache = CliOptions.CacheOption();
+        // Machine settings, not part of a run's recipe: two experiments side by side can each take one core.
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for every run, overriding the plan (default: the plan's, else every core)." };
         var show = new Option<bool>("--show") { Description = "Print the plan and the runs it expands to (with their train flags), then stop." };
         var list = new Option<bool>("--list") { Description = "List the built-in plans, then stop." };
 
         var command = new Command("experiment", "Train the runs of an experiment plan one after another and report them side by side.");
         command.Arguments.Add(plan);
         command.Arguments.Add(data);
-        foreach (var o in new Option[] { output, resume, only, cache, show, list }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, resume, only, cache, threads, show, list }) command.Options.Add(o);
 
         // On a pool thread, as in train: System.CommandLine installs its Ctrl+C handler only once the action returns a task.
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
@@ -43,6 +45,8 @@ public static class ExperimentCommand
                 $"experiment: give a plan file or a built-in plan ({string.Join(", ", ExperimentPlan.BuiltInNames)}), e.g. changwen experiment seed DATA --out DIR");
             var experiment = ExperimentPlan.Open(planName);
             var runs = Resolve(experiment);
+            if (r.GetValue(threads) is { } t)
+                runs = runs.Select(run => run with { Options = run.Options with { Optimizer = run.Options.Optimizer with { Threads = t } } }).ToList();
             if (r.GetValue(show))
             {
                 Show(stdout, experiment, runs);
