@@ -7,7 +7,8 @@ namespace Changwen.Diagnosis;
 /// last position (the original <c>r_out[:, -1, :]</c>), the LSTM runs through every pad step before its state is read.
 /// </summary>
 /// <param name="ShareEndingInPadding">Share of documents whose classified step is padding.</param>
-/// <param name="MedianPadSteps">Median over all documents of the pad steps between the last word and the classified step.</param>
+/// <param name="MedianPadSteps">Median, over the documents that end in padding, of the pad steps between the last word and
+/// the classified step (over all documents it would hide a long tail of padding behind the unpadded ones).</param>
 public sealed record PaddingExposure(double ShareEndingInPadding, double MedianPadSteps)
 {
     public static readonly PaddingExposure None = new(0, 0);
@@ -17,7 +18,8 @@ public sealed record PaddingExposure(double ShareEndingInPadding, double MedianP
     {
         if (!readsLastStep || encoding.Pad != PadSide.Post || data.Count == 0) return None;
         var padSteps = data.Lengths.Select(length => PadStepsRead(length, data.MaxLen, model)).ToArray();
-        return new PaddingExposure((double)padSteps.Count(p => p > 0) / padSteps.Length, Median(padSteps));
+        var padded = padSteps.Where(p => p > 0).ToArray();
+        return new PaddingExposure((double)padded.Length / padSteps.Length, Median(padded));
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public static class PreTrainingChecks
         return new Finding
         {
             Code = FindingCode.PaddingLastStep, Severity = Severity.Warning,
-            Message = Inv($"the classifier reads the last step, which is padding for {Percent(exposure.ShareEndingInPadding)} of training documents (median {exposure.MedianPadSteps:0} pad steps after the last word at --max-len {input.Train.MaxLen} --pad post): the LSTM forgets the words. Use --pool true-last or --pad pre"),
+            Message = Inv($"the classifier reads the last step, which is padding for {Percent(exposure.ShareEndingInPadding)} of training documents (they end a median {exposure.MedianPadSteps:0} pad steps before the step read, at --max-len {input.Train.MaxLen} --pad post): the LSTM forgets the words. Use --pool true-last or --pad pre"),
             Evidence = new Dictionary<string, object>
             {
                 ["share_ending_in_padding"] = Round(exposure.ShareEndingInPadding), ["median_pad_steps"] = exposure.MedianPadSteps,

@@ -71,8 +71,9 @@ public sealed class PreTrainingChecksTests
     public void Post_padded_rows_read_at_the_last_step_are_reported_with_share_and_median_pad_steps()
     {
         var clean = Clean();
-        // 500-word rows, 80% of documents 100 words long, the rest full.
-        var lengths = Enumerable.Range(0, 120).Select(i => i % 5 == 0 ? 500 : 100).ToArray();
+        // 500-word rows, 40% of documents 100 words long, the rest full: the median is taken over the padded
+        // documents (400 pad steps), not over all of them (0), which would hide the padding.
+        var lengths = Enumerable.Range(0, 120).Select(i => i % 5 < 2 ? 100 : 500).ToArray();
         var input = clean with
         {
             Options = clean.Options with { Encoding = new EncodingOptions { MaxLen = 500, Pad = PadSide.Post } },
@@ -80,9 +81,9 @@ public sealed class PreTrainingChecksTests
             RawTrainLengths = lengths,
         };
         var finding = Assert.Single(PreTrainingChecks.Run(input), f => f.Code == FindingCode.PaddingLastStep);
-        Assert.Equal(0.8, (double)finding.Evidence["share_ending_in_padding"], 6);
+        Assert.Equal(0.4, (double)finding.Evidence["share_ending_in_padding"], 6);
         Assert.Equal(400.0, finding.Evidence["median_pad_steps"]);
-        Assert.Contains("80%", finding.Message);
+        Assert.Contains("40%", finding.Message);
         Assert.Contains("Use --pool true-last or --pad pre", finding.Message);
 
         Assert.DoesNotContain(PreTrainingChecks.Run(input with { Options = input.Options with { Encoding = input.Options.Encoding with { Pad = PadSide.Pre } } }),
