@@ -174,7 +174,7 @@ public static class TrainingJob
     }
 
     /// <summary>Pool "last" reads the final row position (<c>r_out[:, -1, :]</c>), padding included.</summary>
-    private static bool ReadsLastStep(TrainOptions options) => options.Model.Pool == PoolKind.Last;
+    private static bool ReadsLastStep(TrainOptions options) => ModelFactory.ReadsLastColumn(options.Model);
 
     private static PreTrainingInput ChecksInput(PreparedData data, TrainOptions options) => new()
     {
