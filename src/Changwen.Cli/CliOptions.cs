@@ -34,7 +34,7 @@ public sealed class CliOptions
     public readonly Option<PadSide?> Pad = Enum<PadSide>("--pad", "Pad after (post, default) or before (pre) the words.");
 
     // Model
-    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm or mergenet (default: {Kebab(D.Model.Kind)}).");
+    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm, mergenet, fasttext (word + bigram bag) or textcnn (Kim's CNN) (default: {Kebab(D.Model.Kind)}).");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };
     public readonly Option<int> Layers = new("--layers") { Description = "Stacked LSTM layers (layer_dim).", DefaultValueFactory = _ => D.Model.LayerDim };
@@ -45,6 +45,13 @@ public sealed class CliOptions
         $"How LSTM outputs become the classifier input: last (final column, pads included), true-last (each document's last word), mean, max or attention over the words (default: {Kebab(D.Model.Pool)}).");
     public readonly Option<double?> ForgetBias = new("--forget-bias") { Description = "Initial LSTM forget-gate bias, e.g. 1 (default: libtorch's init)." };
     public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional LSTM." };
+    public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on the classifier's input features, every model (0 = none).", DefaultValueFactory = _ => D.Model.Dropout };
+    public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
+    public readonly Option<int> NgramBuckets = new("--ngram-buckets") { Description = "fasttext: rows of the hashed bigram table.", DefaultValueFactory = _ => D.Model.NgramBuckets };
+    public readonly Option<int[]?> FilterWidths = IntList("--filter-widths", $"textcnn: Conv1d filter widths, comma-separated (default: {string.Join(",", D.Model.FilterWidths)}).");
+    public readonly Option<int> Filters = new("--filters") { Description = "textcnn: filters per width.", DefaultValueFactory = _ => D.Model.Filters };
+    public readonly Option<string?> Embeddings = new("--embeddings") { Description = "Pretrained word vectors (word2vec/GloVe text, plain or .gz) of dimension --embedding-dim, copied into the word embeddings." };
+    public readonly Option<bool> FreezeEmbeddings = new("--freeze-embeddings") { Description = "Keep the pretrained word embeddings fixed (needs --embeddings)." };
 
     // Optimizer
     public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => D.Optimizer.Lr };
@@ -56,6 +63,10 @@ public sealed class CliOptions
     public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
     public readonly Option<double?> ClipGradNorm = new("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this before each step (default: no clipping)." };
     public readonly Option<bool> Bucket = new("--bucket") { Description = "Batch documents of similar length together and cut each batch to its longest document." };
+    public readonly Option<ClassWeighting?> ClassWeight = Enum<ClassWeighting>("--class-weight",
+        $"Weigh the classes in the training loss: none, or balanced = n / (C · n_class) (default: {Kebab(D.Optimizer.ClassWeight)}).");
+    public readonly Option<SamplerKind?> Sampler = Enum<SamplerKind>("--sampler",
+        $"Which documents an epoch trains on: none (each once), or balanced (as many draws, every class equally likely) (default: {Kebab(D.Optimizer.Sampler)}).");
 
     public void AddCorpusTo(Command c)
     {
@@ -69,12 +80,14 @@ public sealed class CliOptions
 
     public void AddModelTo(Command c)
     {
-        foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional }) c.Options.Add(o);
+        foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional,
+                     Dropout, WordNgrams, NgramBuckets, FilterWidths, Filters, Embeddings, FreezeEmbeddings })
+            c.Options.Add(o);
     }
 
     public void AddOptimizerTo(Command c)
     {
-        foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket }) c.Options.Add(o);
+        foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket, ClassWeight, Sampler }) c.Options.Add(o);
     }
 
     public CorpusOptions Corpus(ParseResult r) => D.Corpus with
@@ -118,6 +131,14 @@ public sealed class CliOptions
                 Pool = r.GetValue(Pool) ?? o.Model.Pool,
                 ForgetBias = r.GetValue(ForgetBias) ?? o.Model.ForgetBias,
                 Bidirectional = r.GetValue(Bidirectional) || o.Model.Bidirectional,
+                Dropout = Given(r, Dropout, o.Model.Dropout),
+                WordNgrams = Given(r, WordNgrams, o.Model.WordNgrams),
+                NgramBuckets = Given(r, NgramBuckets, o.Model.NgramBuckets),
+                // An array option reads as empty, not null, when it is not given.
+                FilterWidths = r.GetValue(FilterWidths) is { Length: > 0 } widths ? widths : o.Model.FilterWidths,
+                Filters = Given(r, Filters, o.Model.Filters),
+                Embeddings = r.GetValue(Embeddings) ?? o.Model.Embeddings,
+                FreezeEmbeddings = r.GetValue(FreezeEmbeddings) || o.Model.FreezeEmbeddings,
             },
             Optimizer = o.Optimizer with
             {
@@ -130,6 +151,8 @@ public sealed class CliOptions
                 Patience = Given(r, Patience, o.Optimizer.Patience),
                 ClipGradNorm = r.GetValue(ClipGradNorm) ?? o.Optimizer.ClipGradNorm,
                 Bucket = r.GetValue(Bucket) || o.Optimizer.Bucket,
+                ClassWeight = r.GetValue(ClassWeight) ?? o.Optimizer.ClassWeight,
+                Sampler = r.GetValue(Sampler) ?? o.Optimizer.Sampler,
             },
         };
     }
@@ -145,6 +168,26 @@ public sealed class CliOptions
     /// <summary><c>--threads N</c>, for training and for the commands that only run a model (eval, predict).</summary>
     public static Option<int> ThreadsOption() =>
         new("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => D.Optimizer.Threads };
+
+    /// <summary>A flag taking comma-separated positive integers, e.g. <c>--filter-widths 2,3,4</c>.</summary>
+    public static Option<int[]?> IntList(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "N,N,...",
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            var parts = token.Split(',', StringSplitOptions.TrimEntries);
+            var values = new int[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || values[i] < 1)
+                {
+                    result.AddError($"{name}: '{token}' is not a comma-separated list of positive integers, e.g. 2,3,4.");
+                    return null;
+                }
+            return values;
+        },
+    };
 
     /// <summary>An enum flag that accepts the kebab-case names the options files use (true-last, gb18030...).</summary>
     public static Option<T?> Enum<T>(string name, string description) where T : struct, System.Enum
