@@ -136,8 +136,12 @@ public sealed record ModelOptions
     /// default is 100,000 (docs/training.md has the measurement behind it).
     /// </summary>
     public int NgramBuckets { get; init; } = 100_000;
-    /// <summary>TextCNN: the widths (in words) of its Conv1d filters, one set of <see cref="Filters"/> per width.</summary>
-    public IReadOnlyList<int> FilterWidths { get; init; } = [2, 3, 4];
+    /// <summary>
+    /// TextCNN: the widths (in words) of its Conv1d filters, one set of <see cref="Filters"/> per width. (A list
+    /// compares by reference in record equality; the default is one shared instance so default options stay equal.)
+    /// </summary>
+    public IReadOnlyList<int> FilterWidths { get; init; } = DefaultFilterWidths;
+    public static readonly IReadOnlyList<int> DefaultFilterWidths = Array.AsReadOnly(new[] { 2, 3, 4 });
     /// <summary>TextCNN: filters (output channels) per width.</summary>
     public int Filters { get; init; } = 100;
     /// <summary>
