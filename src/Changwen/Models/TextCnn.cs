@@ -7,9 +7,10 @@ namespace Changwen.Models;
 /// <summary>
 /// Kim's CNN for sentence classification (2014): Embedding → one Conv1d of <c>Filters</c> channels per width in
 /// <c>FilterWidths</c> → ReLU → max over time → concatenation → dropout → Linear. The &lt;pad&gt; embedding is fixed
-/// at zero, and the max is taken only over windows that hold at least one real word, so the output does not depend
-/// on how much padding a row has or on which side. Rows narrower than the widest filter are padded inside the
-/// model, so a short batch (length bucketing) or document never fails.
+/// at zero; every row gets (widest filter − 1) pads on both sides inside the model (a "wide" convolution), and the
+/// max is taken only over windows that hold at least one real word, so the output does not depend on how much
+/// padding a row has or on which side, and a row narrower than the widest filter (a short document, a bucketed
+/// batch) still works.
 /// </summary>
 public sealed class TextCnn : TextClassifierModel
 {
@@ -36,7 +37,10 @@ public sealed class TextCnn : TextClassifierModel
     public Tensor Features(Tensor ids)
     {
         using var scope = NewDisposeScope();
-        if (ids.shape[1] < WidestFilter) ids = nn.functional.pad(ids, [0, WidestFilter - ids.shape[1]], value: 0);
+        // A wide convolution: widest-1 pads on both sides give every window that holds a word, edges included, so the
+        // windows do not depend on how much padding the row had, and a row of one word still has windows.
+        var margin = WidestFilter - 1;
+        if (margin > 0) ids = nn.functional.pad(ids, [margin, margin], value: 0);
         var mask = RealTokenMask(ids).to_type(ScalarType.Float32).unsqueeze(1);         // [B,1,T]
         var embeds = embedding.call(ids).permute(0, 2, 1);                               // [B,E,T]
         var pooled = new List<Tensor>();
