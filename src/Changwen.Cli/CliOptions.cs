@@ -48,7 +48,7 @@ public sealed class CliOptions
     public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on the classifier's input features, every model (0 = none).", DefaultValueFactory = _ => D.Model.Dropout };
     public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
     public readonly Option<int> NgramBuckets = new("--ngram-buckets") { Description = "fasttext: rows of the hashed bigram table.", DefaultValueFactory = _ => D.Model.NgramBuckets };
-    public readonly Option<int[]?> FilterWidths = IntList("--filter-widths", $"textcnn: Conv1d filter widths, comma-separated (default: {string.Join(",", D.Model.FilterWidths)}).");
+    public readonly Option<string> FilterWidths = new("--filter-widths") { Description = "textcnn: Conv1d filter widths in words, comma-separated.", HelpName = "N,N,...", DefaultValueFactory = _ => D.Model.FilterWidths };
     public readonly Option<int> Filters = new("--filters") { Description = "textcnn: filters per width.", DefaultValueFactory = _ => D.Model.Filters };
     public readonly Option<string?> Embeddings = new("--embeddings") { Description = "Pretrained word vectors (word2vec/GloVe text, plain or .gz) of dimension --embedding-dim, copied into the word embeddings." };
     public readonly Option<bool> FreezeEmbeddings = new("--freeze-embeddings") { Description = "Keep the pretrained word embeddings fixed (needs --embeddings)." };
@@ -134,8 +134,7 @@ public sealed class CliOptions
                 Dropout = Given(r, Dropout, o.Model.Dropout),
                 WordNgrams = Given(r, WordNgrams, o.Model.WordNgrams),
                 NgramBuckets = Given(r, NgramBuckets, o.Model.NgramBuckets),
-                // An array option reads as empty, not null, when it is not given.
-                FilterWidths = r.GetValue(FilterWidths) is { Length: > 0 } widths ? widths : o.Model.FilterWidths,
+                FilterWidths = Given(r, FilterWidths, o.Model.FilterWidths),
                 Filters = Given(r, Filters, o.Model.Filters),
                 Embeddings = r.GetValue(Embeddings) ?? o.Model.Embeddings,
                 FreezeEmbeddings = r.GetValue(FreezeEmbeddings) || o.Model.FreezeEmbeddings,
@@ -168,26 +167,6 @@ public sealed class CliOptions
     /// <summary><c>--threads N</c>, for training and for the commands that only run a model (eval, predict).</summary>
     public static Option<int> ThreadsOption() =>
         new("--threads") { Description = "libtorch threads (0 = every core).", DefaultValueFactory = _ => D.Optimizer.Threads };
-
-    /// <summary>A flag taking comma-separated positive integers, e.g. <c>--filter-widths 2,3,4</c>.</summary>
-    public static Option<int[]?> IntList(string name, string description) => new(name)
-    {
-        Description = description,
-        HelpName = "N,N,...",
-        CustomParser = result =>
-        {
-            var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            var parts = token.Split(',', StringSplitOptions.TrimEntries);
-            var values = new int[parts.Length];
-            for (var i = 0; i < parts.Length; i++)
-                if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || values[i] < 1)
-                {
-                    result.AddError($"{name}: '{token}' is not a comma-separated list of positive integers, e.g. 2,3,4.");
-                    return null;
-                }
-            return values;
-        },
-    };
 
     /// <summary>An enum flag that accepts the kebab-case names the options files use (true-last, gb18030...).</summary>
     public static Option<T?> Enum<T>(string name, string description) where T : struct, System.Enum

@@ -31,19 +31,19 @@ public static class ModelFactory
         };
     }
 
-    /// <summary>The options of the newer models and of dropout, checked before any native code sees them.</summary>
-    private static void Validate(ModelOptions options)
+    /// <summary>The options of the newer models and of dropout, checked before any native code sees them (and before a
+    /// training job segments the corpus).</summary>
+    public static void Validate(ModelOptions options)
     {
         if (!(options.Dropout is >= 0 and < 1))
             throw new UserInputException($"dropout must be at least 0 and below 1, got {options.Dropout}. Pass e.g. 0.5, or 0 for none");
         if (options.WordNgrams is not (1 or 2))
             throw new UserInputException($"word n-grams must be 1 (words) or 2 (words and bigrams), got {options.WordNgrams}");
         if (options.Kind == ModelKind.Fasttext && options.WordNgrams == 2 && options.NgramBuckets < 1)
-            throw new UserInputException($"n-gram buckets must be positive, got {options.NgramBuckets}. Pass e.g. 100000");
+            throw new UserInputException($"n-gram buckets must be positive, got {options.NgramBuckets}. Pass e.g. 20000");
         if (options.Kind == ModelKind.Textcnn)
         {
-            if (options.FilterWidths is not { Count: > 0 } widths || widths.Any(w => w < 1))
-                throw new UserInputException($"filter widths must be positive numbers, got '{string.Join(",", options.FilterWidths ?? [])}'. Pass e.g. 2,3,4");
+            TextCnn.ParseWidths(options.FilterWidths);
             if (options.Filters < 1) throw new UserInputException($"filters per width must be positive, got {options.Filters}. Pass e.g. 100");
         }
     }

@@ -21,17 +21,32 @@ public sealed class TextCnn : TextClassifierModel
 
     public TextCnn(ModelOptions options, int vocabSize, int numClasses) : base("textcnn", options, vocabSize, numClasses)
     {
+        Widths = ParseWidths(options.FilterWidths);
         embedding = nn.Embedding(vocabSize, options.EmbeddingDim, padding_idx: Text.Vocabulary.PadId);
-        conv = nn.ModuleList(options.FilterWidths.Select(width => nn.Conv1d(options.EmbeddingDim, options.Filters, width)).ToArray());
+        conv = nn.ModuleList(Widths.Select(width => nn.Conv1d(options.EmbeddingDim, options.Filters, width)).ToArray());
         dropout = CreateDropout(options);
-        fc = nn.Linear(options.Filters * options.FilterWidths.Count, numClasses);
+        fc = nn.Linear(options.Filters * Widths.Count, numClasses);
         RegisterComponents();
         ApplyFreeze();
     }
 
     public override Parameter WordEmbeddings => embedding.weight!;
 
-    private int WidestFilter => Options.FilterWidths.Max();
+    /// <summary>The filter widths, in the order of the <c>conv.N</c> modules.</summary>
+    public IReadOnlyList<int> Widths { get; }
+
+    private int WidestFilter => Widths.Max();
+
+    /// <summary>Reads <c>--filter-widths</c>: comma-separated positive integers, e.g. "2,3,4".</summary>
+    public static IReadOnlyList<int> ParseWidths(string? text)
+    {
+        var parts = (text ?? "").Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+                throw new UserInputException($"filter widths must be comma-separated positive integers, got '{text}'. Pass e.g. 2,3,4");
+        return widths;
+    }
 
     /// <summary>The pooled filter outputs <c>[B, Filters × widths]</c>, before dropout.</summary>
     public Tensor Features(Tensor ids)
@@ -46,7 +61,7 @@ public sealed class TextCnn : TextClassifierModel
         var pooled = new List<Tensor>();
         for (var i = 0; i < conv.Count; i++)
         {
-            var width = Options.FilterWidths[i];
+            var width = Widths[i];
             var activations = nn.functional.relu(conv[i].call(embeds));                 // [B,F,T-w+1]
             var realWindow = nn.functional.max_pool1d(mask, width, stride: 1).gt(0);    // [B,1,T-w+1]: a word in the window
             var max = activations.masked_fill(realWindow.logical_not(), double.NegativeInfinity).max(2).values;

@@ -265,6 +265,7 @@ public static class TrainingJob
             throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {options.Vocabulary.MaxVocab}");
         if (options.Encoding.MaxLen < 1)
             throw new UserInputException($"--max-len must be at least 1, got {options.Encoding.MaxLen}");
+        ModelFactory.Validate(options.Model);
         if (options.Model.FreezeEmbeddings && options.Model.Embeddings is null)
             throw new UserInputException("--freeze-embeddings keeps pretrained vectors fixed, but no --embeddings FILE was given. Give the vectors, or drop --freeze-embeddings");
         if (options.Model.Embeddings is { } vectors && !File.Exists(vectors))

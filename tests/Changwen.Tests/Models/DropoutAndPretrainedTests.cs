@@ -9,7 +9,7 @@ public sealed class DropoutAndPretrainedTests
 {
     private static ModelOptions Small(ModelKind kind) => new()
     {
-        Kind = kind, EmbeddingDim = 4, HiddenDim = 8, KernelSize = 3, PkernelSize = 2, FilterWidths = [2, 3], Filters = 4, NgramBuckets = 50,
+        Kind = kind, EmbeddingDim = 4, HiddenDim = 8, KernelSize = 3, PkernelSize = 2, FilterWidths = "2,3", Filters = 4, NgramBuckets = 50,
     };
 
     public static TheoryData<ModelKind> Kinds => new(Enum.GetValues<ModelKind>());

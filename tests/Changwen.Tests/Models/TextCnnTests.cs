@@ -6,9 +6,9 @@ namespace Changwen.Tests.Models;
 [Collection("torch")]
 public sealed class TextCnnTests
 {
-    private static ModelOptions Options(int[]? widths = null, int filters = 6, double dropout = 0) => new()
+    private static ModelOptions Options(string widths = "2,3,4", int filters = 6, double dropout = 0) => new()
     {
-        Kind = ModelKind.Textcnn, EmbeddingDim = 8, FilterWidths = widths ?? [2, 3, 4], Filters = filters, Dropout = dropout,
+        Kind = ModelKind.Textcnn, EmbeddingDim = 8, FilterWidths = widths, Filters = filters, Dropout = dropout,
     };
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class TextCnnTests
     [InlineData(3)]
     public void Takes_rows_narrower_than_its_widest_filter(int width)
     {
-        using var model = ModelFactory.Create(Options([2, 3, 5]), vocabSize: 30, numClasses: 3, seed: 2);
+        using var model = ModelFactory.Create(Options("2,3,5"), vocabSize: 30, numClasses: 3, seed: 2);
         model.eval();
         using var scope = NewDisposeScope();
         var ids = randint(1, 30, [2, width], dtype: ScalarType.Int64);
