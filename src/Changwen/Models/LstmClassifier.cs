@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Changwen.Models;
 
 /// <summary>
-/// The original post's LSTM: Embedding → LSTM (batch_first) → pooling → Linear. With <c>--pool last</c> it reads the
+/// The original post's LSTM: Embedding → LSTM (batch_first) → pooling → (dropout, when asked) → Linear. With <c>--pool last</c> it reads the
 /// output at the last padded position exactly as written, pads included, so its failure on 500-word post-padded rows
 /// reproduces; the other poolings (<see cref="PoolKind"/>) read only the real words.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Changwen.Models;
 
 /// <summary>
 /// The original post's MergeNet: Embedding → Conv1d(kernel) → BatchNorm1d → ReLU → MaxPool1d(pkernel) → LSTM →
-/// pooling → Linear (the original pools with <c>last</c>). The max-pooling shortens 500 words to ~50 steps, which is
+/// pooling → (dropout, when asked) → Linear (the original pools with <c>last</c>). The max-pooling shortens 500 words to ~50 steps, which is
 /// why it converges where the plain LSTM stalls.
 /// </summary>
 public sealed class MergeNet : TextClassifierModel
