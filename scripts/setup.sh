@@ -12,3 +12,6 @@ if ! fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei"; then
     echo "setup: no CJK font found (install fonts-wqy-microhei); plots will show boxes for Chinese labels" >&2
   fi
 fi
+# Benchmarks only, never CI: bench/baseline/tfidf_logreg.py (the TF-IDF + logistic-regression reference in
+# docs/experiments.md) needs Debian's python3-sklearn and python3-jieba:
+#   sudo apt-get install -y python3-sklearn python3-jieba

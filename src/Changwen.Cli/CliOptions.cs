@@ -34,7 +34,7 @@ public sealed class CliOptions
     public readonly Option<PadSide?> Pad = Enum<PadSide>("--pad", "Pad after (post, default) or before (pre) the words.");
 
     // Model
-    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm or mergenet (default: {Kebab(D.Model.Kind)}).");
+    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm, mergenet, fasttext (word + bigram bag) or textcnn (Kim's CNN) (default: {Kebab(D.Model.Kind)}).");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };
     public readonly Option<int> Layers = new("--layers") { Description = "Stacked LSTM layers (layer_dim).", DefaultValueFactory = _ => D.Model.LayerDim };
@@ -45,6 +45,13 @@ public sealed class CliOptions
         $"How LSTM outputs become the classifier input: last (final column, pads included), true-last (each document's last word), mean, max or attention over the words (default: {Kebab(D.Model.Pool)}).");
     public readonly Option<double?> ForgetBias = new("--forget-bias") { Description = "Initial LSTM forget-gate bias, e.g. 1 (default: libtorch's init)." };
     public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional LSTM." };
+    public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on the classifier's input features, every model (0 = none).", DefaultValueFactory = _ => D.Model.Dropout };
+    public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
+    public readonly Option<int> NgramBuckets = new("--ngram-buckets") { Description = "fasttext: rows of the hashed bigram table.", DefaultValueFactory = _ => D.Model.NgramBuckets };
+    public readonly Option<string> FilterWidths = new("--filter-widths") { Description = "textcnn: Conv1d filter widths in words, comma-separated.", HelpName = "N,N,...", DefaultValueFactory = _ => D.Model.FilterWidths };
+    public readonly Option<int> Filters = new("--filters") { Description = "textcnn: filters per width.", DefaultValueFactory = _ => D.Model.Filters };
+    public readonly Option<string?> Embeddings = new("--embeddings") { Description = "Pretrained word vectors (word2vec/GloVe text, plain or .gz) of dimension --embedding-dim, copied into the word embeddings." };
+    public readonly Option<bool> FreezeEmbeddings = new("--freeze-embeddings") { Description = "Keep the pretrained word embeddings fixed (needs --embeddings)." };
 
     // Optimizer
     public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => D.Optimizer.Lr };
@@ -56,6 +63,10 @@ public sealed class CliOptions
     public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
     public readonly Option<double?> ClipGradNorm = new("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this before each step (default: no clipping)." };
     public readonly Option<bool> Bucket = new("--bucket") { Description = "Batch documents of similar length together and cut each batch to its longest document." };
+    public readonly Option<ClassWeighting?> ClassWeight = Enum<ClassWeighting>("--class-weight",
+        $"Weigh the classes in the training loss: none, or balanced = n / (C · n_class) (default: {Kebab(D.Optimizer.ClassWeight)}).");
+    public readonly Option<SamplerKind?> Sampler = Enum<SamplerKind>("--sampler",
+        $"Which documents an epoch trains on: none (each once), or balanced (as many draws, every class equally likely) (default: {Kebab(D.Optimizer.Sampler)}).");
 
     public void AddCorpusTo(Command c)
     {
@@ -69,12 +80,14 @@ public sealed class CliOptions
 
     public void AddModelTo(Command c)
     {
-        foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional }) c.Options.Add(o);
+        foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional,
+                     Dropout, WordNgrams, NgramBuckets, FilterWidths, Filters, Embeddings, FreezeEmbeddings })
+            c.Options.Add(o);
     }
 
     public void AddOptimizerTo(Command c)
     {
-        foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket }) c.Options.Add(o);
+        foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket, ClassWeight, Sampler }) c.Options.Add(o);
     }
 
     public CorpusOptions Corpus(ParseResult r) => D.Corpus with
@@ -118,6 +131,13 @@ public sealed class CliOptions
                 Pool = r.GetValue(Pool) ?? o.Model.Pool,
                 ForgetBias = r.GetValue(ForgetBias) ?? o.Model.ForgetBias,
                 Bidirectional = r.GetValue(Bidirectional) || o.Model.Bidirectional,
+                Dropout = Given(r, Dropout, o.Model.Dropout),
+                WordNgrams = Given(r, WordNgrams, o.Model.WordNgrams),
+                NgramBuckets = Given(r, NgramBuckets, o.Model.NgramBuckets),
+                FilterWidths = Given(r, FilterWidths, o.Model.FilterWidths),
+                Filters = Given(r, Filters, o.Model.Filters),
+                Embeddings = r.GetValue(Embeddings) ?? o.Model.Embeddings,
+                FreezeEmbeddings = r.GetValue(FreezeEmbeddings) || o.Model.FreezeEmbeddings,
             },
             Optimizer = o.Optimizer with
             {
@@ -130,6 +150,8 @@ public sealed class CliOptions
                 Patience = Given(r, Patience, o.Optimizer.Patience),
                 ClipGradNorm = r.GetValue(ClipGradNorm) ?? o.Optimizer.ClipGradNorm,
                 Bucket = r.GetValue(Bucket) || o.Optimizer.Bucket,
+                ClassWeight = r.GetValue(ClassWeight) ?? o.Optimizer.ClassWeight,
+                Sampler = r.GetValue(Sampler) ?? o.Optimizer.Sampler,
             },
         };
     }

@@ -26,6 +26,8 @@ public static class RunFolder
     /// <summary>Written by <c>changwen eval</c>, so it never replaces the test-split confusion.png made at training.</summary>
     public const string EvalConfusionPng = "eval-confusion.png";
     public const string CurvePng = "curve.png";
+    /// <summary>Pretrained word vectors used (path, dimension, coverage); only in runs given <c>--embeddings</c>.</summary>
+    public const string EmbeddingsFile = "embeddings.json";
 
     public static void WriteFormat(string runDir, TrainOptions options) =>
         AtomicFile.WriteAllText(Path.Combine(runDir, FormatFile),

@@ -92,7 +92,7 @@ public static class RunDiagnosis
         return new WatchContext
         {
             NumClasses = classes.Count, ClassNames = classes, Lr = options.Optimizer.Lr, StepsPerEpoch = stepsPerEpoch,
-            ReadsLastPaddedStep = recorded is null ? options.Encoding.Pad == PadSide.Post && options.Model.Pool == PoolKind.Last : padding is not null,
+            ReadsLastPaddedStep = recorded is null ? options.Encoding.Pad == PadSide.Post && Models.ModelFactory.ReadsLastColumn(options.Model) : padding is not null,
             ShareEndingInPadding = share,
             LabelOrderedUnshuffled = recorded?.Any(f => f.Code == FindingCode.LabelOrderedUnshuffled) == true,
         };

@@ -143,7 +143,10 @@ public static class ExperimentReport
         IReadOnlyList<RunRow> Rows, int? NumClasses, bool Drawn);
 
     private static readonly string[] Columns =
-        ["run", "options", "status", "best val accuracy", "best epoch", "test accuracy", "final train loss", "stalled", "s / epoch"];
+        ["run", "options", "status", "best val accuracy", "best epoch", "test accuracy", "test macro-F1", "final train loss", "stalled", "s / epoch"];
+
+    /// <summary>The column of the stalled verdict (text, not a number).</summary>
+    private static readonly int StalledColumn = Array.IndexOf(Columns, "stalled");
 
     /// <summary>The cells of one row, as plain text (each format escapes them its own way).</summary>
     private static string[] Cells(RunRow r)
@@ -164,6 +167,7 @@ public static class ExperimentReport
             hasEpochs ? Percent(s!.BestValAccuracy) : "—",
             hasEpochs ? s!.BestEpoch.ToString(CultureInfo.InvariantCulture) : "—",
             s?.TestAccuracy is { } test ? Percent(test) : "—",
+            s?.TestMacroF1 is { } macroF1 ? macroF1.ToString("F4", CultureInfo.InvariantCulture) : "—",
             hasEpochs ? s!.FinalTrainLoss.ToString("F3", CultureInfo.InvariantCulture) : "—",
             r.Stalled switch { true => r.LeftChanceAtEpoch is { } n ? $"yes, until epoch {n}" : "yes", false => "no", null => "—" },
             hasEpochs ? s!.SecondsPerEpoch.ToString("F1", CultureInfo.InvariantCulture) : "—",
@@ -256,7 +260,7 @@ public static class ExperimentReport
                 html.Append(i switch
                 {
                     1 when cells[i] != "—" => $"<td><code>{text}</code></td>",
-                    >= 3 and not 7 => $"<td class=\"num\">{text}</td>",
+                    >= 3 when i != StalledColumn => $"<td class=\"num\">{text}</td>",
                     _ => $"<td>{text}</td>",
                 });
             }

@@ -6,7 +6,7 @@ namespace Changwen.Models;
 
 /// <summary>
 /// The original post's MergeNet: Embedding → Conv1d(kernel) → BatchNorm1d → ReLU → MaxPool1d(pkernel) → LSTM →
-/// pooling → Linear (the original pools with <c>last</c>). The max-pooling shortens 500 words to ~50 steps, which is
+/// pooling → (dropout, when asked) → Linear (the original pools with <c>last</c>). The max-pooling shortens 500 words to ~50 steps, which is
 /// why it converges where the plain LSTM stalls.
 /// </summary>
 public sealed class MergeNet : TextClassifierModel
@@ -18,6 +18,7 @@ public sealed class MergeNet : TextClassifierModel
     private readonly LSTM lstm;
     private readonly Linear fc;
     private readonly SequencePooling readout;
+    private readonly Dropout? dropout;
 
     public MergeNet(ModelOptions options, int vocabSize, int numClasses) : base("mergenet", options, vocabSize, numClasses)
     {
@@ -27,9 +28,13 @@ public sealed class MergeNet : TextClassifierModel
         pool = nn.MaxPool1d(options.PkernelSize);
         lstm = CreateLstm(options, options.EmbeddingDim);
         readout = new SequencePooling(options.Pool, options.HiddenDim, options.Bidirectional);
+        dropout = CreateDropout(options);
         fc = nn.Linear(readout.OutputDim, numClasses);
         RegisterComponents();
+        ApplyFreeze();
     }
+
+    public override Parameter WordEmbeddings => embedding.weight!;
 
     /// <summary>The convolution needs <c>KernelSize</c> positions and the pooling <c>PkernelSize</c> outputs of it.</summary>
     public override int MinSequenceLength => Options.KernelSize + Options.PkernelSize - 1;
@@ -44,7 +49,9 @@ public sealed class MergeNet : TextClassifierModel
         var x = pool.call(nn.functional.relu(bn.call(conv.call(embeds))));  // [B,E,T']
         var (rOut, _, _) = lstm.call(x.permute(0, 2, 1));        // [B,T',H] (2H bidirectional)
         var mask = PooledMask(RealTokenMask(ids), Options.KernelSize, Options.PkernelSize);
-        return fc.call(readout.call(rOut, mask)).MoveToOuterDisposeScope();
+        var features = readout.call(rOut, mask);
+        if (dropout is not null) features = dropout.call(features);
+        return fc.call(features).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -26,6 +26,39 @@ public abstract class TextClassifierModel : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The shortest input row (MaxLen) the network can take; shorter rows would leave no time steps.</summary>
     public virtual int MinSequenceLength => 1;
 
+    /// <summary>
+    /// The word embedding table <c>[V,E]</c> (row = vocabulary id) into which <see cref="LoadWordVectors"/> copies
+    /// pretrained vectors and which <c>FreezeEmbeddings</c> keeps fixed.
+    /// </summary>
+    public abstract Parameter WordEmbeddings { get; }
+
+    /// <summary>
+    /// Copies <paramref name="vectors"/> into the rows of the words they hold and zeroes the &lt;pad&gt; row; the other
+    /// rows (unknown words, &lt;unk&gt;) keep their random initial values.
+    /// </summary>
+    public void LoadWordVectors(Text.WordVectors vectors)
+    {
+        var weight = WordEmbeddings;
+        if (weight.shape[0] != VocabSize || weight.shape[1] != vectors.Dimension)
+            throw new ArgumentException($"vectors of dimension {vectors.Dimension} for {VocabSize} words do not fit embeddings [{string.Join(",", weight.shape)}]");
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var rows = weight.detach().cpu().data<float>().ToArray();
+        var dim = vectors.Dimension;
+        foreach (var (id, vector) in vectors.Rows) vector.CopyTo(rows.AsSpan(id * dim, dim));
+        Array.Clear(rows, Text.Vocabulary.PadId * dim, dim);
+        weight.copy_(tensor(rows, [VocabSize, dim]));
+    }
+
+    /// <summary>Applies <c>FreezeEmbeddings</c>; subclasses call it once their embedding exists.</summary>
+    protected void ApplyFreeze()
+    {
+        if (Options.FreezeEmbeddings) WordEmbeddings.requires_grad = false;
+    }
+
+    /// <summary>Dropout on the classifier's input as <c>Options.Dropout</c> asks, or null when it is 0 (no module, so no weights change).</summary>
+    protected static Dropout? CreateDropout(ModelOptions options) => options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
+
     /// <summary>Real (non-pad) positions of <paramref name="ids"/> <c>[B,T]</c>: pad id 0 is never a word, whichever side was padded.</summary>
     public static Tensor RealTokenMask(Tensor ids) => ids.ne(0);
 

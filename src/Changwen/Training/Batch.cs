@@ -117,17 +117,55 @@ public static class BatchOrder
     /// </summary>
     public static List<int[]> Bucketed(IReadOnlyList<int> lengths, int batchSize, bool shuffle, int seed, int epoch)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         var random = new Random(EpochSeed(seed, epoch));
         var order = Enumerable.Range(0, lengths.Count).ToArray();
         if (shuffle) random.Shuffle(order);
+        return BucketedBatches(order, lengths, batchSize, shuffle, random);
+    }
+
+    /// <summary>
+    /// As <see cref="Bucketed(IReadOnlyList{int}, int, bool, int, int)"/>, over the rows an epoch visits in the order
+    /// given (e.g. a <see cref="BalancedDraw"/>, which is already random): chunks of <paramref name="rows"/>, each sorted
+    /// by length and cut into batches, the batches shuffled when <paramref name="shuffle"/>.
+    /// </summary>
+    public static List<int[]> Bucketed(int[] rows, IReadOnlyList<int> lengths, int batchSize, bool shuffle, int seed, int epoch)
+    {
+        var random = new Random(EpochSeed(seed, epoch) ^ 0x5bd1e995); // not the generator that drew or shuffled the rows
+        return BucketedBatches(rows, lengths, batchSize, shuffle, random);
+    }
+
+    private static List<int[]> BucketedBatches(int[] order, IReadOnlyList<int> lengths, int batchSize, bool shuffle, Random random)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be positive");
         var chunkSize = batchSize * BucketChunkBatches;
-        var batches = new List<int[]>(Count(lengths.Count, batchSize));
+        var batches = new List<int[]>(Count(order.Length, batchSize));
         foreach (var chunk in order.Chunk(chunkSize))
             // OrderBy is stable, so equal lengths keep their shuffled order.
             batches.AddRange(chunk.OrderBy(row => lengths[row]).Chunk(batchSize));
         if (shuffle) random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
         return batches;
+    }
+
+    /// <summary>
+    /// The rows of one epoch of the balanced sampler: as many draws as there are rows, with replacement, each row drawn
+    /// with probability proportional to 1 / (its class's count), so every class present is equally likely. Seeded by
+    /// (<paramref name="seed"/>, <paramref name="epoch"/>), like <see cref="ForEpoch"/>, so a resumed run draws the same.
+    /// </summary>
+    public static int[] BalancedDraw(IReadOnlyList<int> labels, int numClasses, int seed, int epoch)
+    {
+        var byClass = new List<int>[numClasses];
+        for (var c = 0; c < numClasses; c++) byClass[c] = [];
+        for (var row = 0; row < labels.Count; row++) byClass[labels[row]].Add(row);
+        var present = byClass.Where(rows => rows.Count > 0).ToArray();
+        var random = new Random(EpochSeed(seed, epoch));
+        var draw = new int[labels.Count];
+        // Class first (uniform over the classes present), then a row of it (uniform): the same distribution, exactly.
+        for (var i = 0; i < draw.Length; i++)
+        {
+            var rows = present[random.Next(present.Length)];
+            draw[i] = rows[random.Next(rows.Count)];
+        }
+        return draw;
     }
 
     // HashCode.Combine is randomised per process, so mix the pair with fixed arithmetic instead.

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Changwen.Data;
 using Changwen.Diagnosis;
 using Changwen.IO;
@@ -148,9 +150,17 @@ public static class Trainer
         Diagnoser? diagnosis, CancellationToken ct)
     {
         model.train();
-        var batchRows = opt.Bucket
-            ? BatchOrder.Bucketed(train.Lengths, opt.BatchSize, opt.Shuffle, opt.Seed, epoch).Select(rows => new ArraySegment<int>(rows))
-            : BatchOrder.Slices(BatchOrder.ForEpoch(train.Count, opt.Shuffle, opt.Seed, epoch), opt.BatchSize);
+        // The balanced sampler draws this epoch's rows (in random order); bucketing then groups the drawn rows by length.
+        var drawn = opt.Sampler == SamplerKind.Balanced ? BatchOrder.BalancedDraw(train.Labels, model.NumClasses, opt.Seed, epoch) : null;
+        var batchRows = (opt.Bucket, drawn) switch
+        {
+            (true, null) => BatchOrder.Bucketed(train.Lengths, opt.BatchSize, opt.Shuffle, opt.Seed, epoch).Select(rows => new ArraySegment<int>(rows)),
+            (true, _) => BatchOrder.Bucketed(drawn, train.Lengths, opt.BatchSize, shuffle: true, opt.Seed, epoch).Select(rows => new ArraySegment<int>(rows)),
+            (false, null) => BatchOrder.Slices(BatchOrder.ForEpoch(train.Count, opt.Shuffle, opt.Seed, epoch), opt.BatchSize),
+            (false, _) => BatchOrder.Slices(drawn, opt.BatchSize),
+        };
+        using var classWeights = opt.ClassWeight == ClassWeighting.Balanced
+            ? tensor(ClassWeights.Balanced(train.Labels, model.NumClasses)) : null;
         var batches = BatchOrder.Count(train.Count, opt.BatchSize);
         var stage = $"epoch {epoch}/{opt.Epochs}";
         double lossSum = 0;
@@ -163,7 +173,7 @@ public static class Trainer
             var batch = Batch.Create(train, rows, trimPadding: opt.Bucket, minWidth: model.MinSequenceLength);
             var step = globalStep + 1;
             IReadOnlyDictionary<string, double>? norms = null;
-            var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm,
+            var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm, classWeights,
                 afterBackward: diagnosis is not null && GradientRecordDue(step) ? () => norms = GradientNorms.ByGroup(model) : null);
 
             var lossValue = loss.item<float>();
@@ -183,16 +193,18 @@ public static class Trainer
     }
 
     /// <summary>
-    /// One optimiser step on <paramref name="batch"/>: forward, cross-entropy, backward, optional clipping of the
+    /// One optimiser step on <paramref name="batch"/>: forward, cross-entropy (weighted by <paramref name="classWeights"/>
+    /// when given), backward, optional clipping of the
     /// gradients' joint L2 norm to <paramref name="clipGradNorm"/>, Adam step. Returns the logits, the loss and the
     /// gradient norm before clipping (null without clipping). <paramref name="afterBackward"/> runs between backward
     /// and clipping, when the gradients are the raw ones.
     /// </summary>
     internal static (Tensor Logits, Tensor Loss, double? GradNorm) Step(TextClassifierModel model, Adam optimizer, Batch batch, double? clipGradNorm,
-        Action? afterBackward = null)
+        Tensor? classWeights = null, Action? afterBackward = null)
     {
         var logits = model.call(batch.Ids, batch.Lengths);
-        var loss = nn.functional.cross_entropy(logits, batch.Labels);
+        // With class weights the mean is over the batch's weights (libtorch's rule), so a uniform guess still costs ln C.
+        var loss = nn.functional.cross_entropy(logits, batch.Labels, weight: classWeights);
         optimizer.zero_grad();
         loss.backward();
         afterBackward?.Invoke();
@@ -236,6 +248,10 @@ public static class Trainer
         if (opt.Patience < 0) throw new UserInputException($"patience must be 0 (off) or more, got {opt.Patience}");
         if (opt.ClipGradNorm is { } clip && !(clip > 0 && double.IsFinite(clip)))
             throw new UserInputException($"gradient clipping norm must be positive, got {clip}. Pass e.g. 1, or leave clipping off");
+        if (opt.Sampler == SamplerKind.Balanced && opt.ClassWeight == ClassWeighting.Balanced)
+            throw new UserInputException("--sampler balanced and --class-weight balanced both correct the class imbalance, and together over-correct it. Use one of them");
+        if (opt.Sampler == SamplerKind.Balanced && !opt.Shuffle)
+            throw new UserInputException("--sampler balanced draws documents in random order, so it cannot train in dataset order. Drop --no-shuffle or the sampler");
         if (train.Count == 0) throw new UserInputException("the training set is empty. Check the corpus and the split fractions");
         if (val.Count == 0) throw new UserInputException("the validation set is empty, and the best epoch is chosen on it. Raise the validation fraction");
         foreach (var data in new[] { train, val })
@@ -322,15 +338,36 @@ public static class Trainer
         };
     }
 
-    /// <summary>Everything a resumed run must share with the original for its results to be the same.</summary>
-    private static string Fingerprint(TrainOptions options, EncodedDataset train, EncodedDataset val) =>
-        Json.Serialize(new
+    /// <summary>
+    /// Everything a resumed run must share with the original for its results to be the same. Options added after runs
+    /// had been started (<see cref="AddedLater"/>) are left out while they hold their defaults, so the fingerprint of
+    /// such a run is the one its checkpoint recorded and it still resumes.
+    /// </summary>
+    internal static string Fingerprint(TrainOptions options, EncodedDataset train, EncodedDataset val)
+    {
+        var node = JsonSerializer.SerializeToNode(new
         {
             options.Model,
             options.Optimizer.Lr, options.Optimizer.BatchSize, options.Optimizer.Seed, options.Optimizer.Shuffle,
             options.Optimizer.ClipGradNorm, options.Optimizer.Bucket,
+            options.Optimizer.ClassWeight, options.Optimizer.Sampler,
             Train = DataHash(train), Val = DataHash(val),
-        }, indented: false);
+        }, Json.Compact)!.AsObject();
+        var defaults = JsonSerializer.SerializeToNode(new { Model = new ModelOptions(), new OptimizerOptions().ClassWeight, new OptimizerOptions().Sampler }, Json.Compact)!.AsObject();
+        var model = node["model"]!.AsObject();
+        foreach (var name in AddedLater.Model)
+            if (JsonNode.DeepEquals(model[name], defaults["model"]![name])) model.Remove(name);
+        foreach (var name in AddedLater.Optimizer)
+            if (JsonNode.DeepEquals(node[name], defaults[name])) node.Remove(name);
+        return node.ToJsonString(Json.Compact);
+    }
+
+    /// <summary>The JSON names of the options that joined the fingerprint after the first runs (see <see cref="Fingerprint"/>).</summary>
+    private static class AddedLater
+    {
+        public static readonly string[] Model = ["dropout", "word_ngrams", "ngram_buckets", "filter_widths", "filters", "embeddings", "freeze_embeddings"];
+        public static readonly string[] Optimizer = ["class_weight", "sampler"];
+    }
 
     private static string DataHash(EncodedDataset data)
     {

@@ -28,6 +28,12 @@ public sealed record TrainingJobResult(
         .Order(StringComparer.Ordinal).ToList();
 }
 
+/// <summary>embeddings.json: where a run's pretrained word vectors came from and how much of its vocabulary they cover.</summary>
+/// <param name="WordShare">Share of the vocabulary's words (without &lt;pad&gt; and &lt;unk&gt;) that have a vector.</param>
+/// <param name="TokenShare">Share of the training tokens with a vocabulary id whose word has a vector.</param>
+public sealed record EmbeddingsRecord(string Path, int Dimension, long VectorsInFile, int VocabularyWords, int Found,
+    double WordShare, double TokenShare, bool Frozen);
+
 /// <summary>
 /// The one data path from corpus files to a trained run folder: read and split the corpus, segment it (cached), build
 /// the vocabulary on train, encode, train with <see cref="Trainer"/>, then score the best weights on the test split
@@ -69,7 +75,12 @@ public static class TrainingJob
                 throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it with --resume, or train into a new folder");
             ValidateOptions(options);
             Directory.CreateDirectory(runDir);
-            saved = options with { Tokenizer = CopyTokenizerFiles(options.Tokenizer, runDir) };
+            saved = options with
+            {
+                Tokenizer = CopyTokenizerFiles(options.Tokenizer, runDir),
+                // Not copied (vector files run to gigabytes) but named in full, so a resume from elsewhere finds it.
+                Model = options.Model with { Embeddings = options.Model.Embeddings is { } vectors ? Path.GetFullPath(vectors) : null },
+            };
         }
         // The tokenizer reads the copies inside the run folder; options.json names them relative to it.
         var effective = saved with { Tokenizer = ResolveTokenizerFiles(saved.Tokenizer, runDir) };
@@ -119,6 +130,10 @@ public static class TrainingJob
 
         // ---- train
         using var model = ModelFactory.Create(effective.Model, data.Vocabulary.Count, classes.Count, effective.Optimizer.Seed);
+        // Until the first checkpoint the run starts from its initial weights, pretrained vectors included; after it, the
+        // checkpoint holds them.
+        if (effective.Model.Embeddings is { } vectorsPath && !File.Exists(Path.Combine(runDir, Checkpoint.FileName)))
+            LoadPretrainedVectors(model, vectorsPath, data.Vocabulary, runDir, progress);
         var trainerProgress = reportWatcherFindings || progress is null ? progress : new WithoutFindings(progress);
         var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct, watcher, log);
 
@@ -174,7 +189,7 @@ public static class TrainingJob
     }
 
     /// <summary>Pool "last" reads the final row position (<c>r_out[:, -1, :]</c>), padding included.</summary>
-    private static bool ReadsLastStep(TrainOptions options) => options.Model.Pool == PoolKind.Last;
+    private static bool ReadsLastStep(TrainOptions options) => ModelFactory.ReadsLastColumn(options.Model);
 
     private static PreTrainingInput ChecksInput(PreparedData data, TrainOptions options) => new()
     {
@@ -222,6 +237,25 @@ public static class TrainingJob
         return new PreparedData(classes, trainDocs, valDocs, vocabulary, train, val, test, carved);
     }
 
+    /// <summary>
+    /// Copies the pretrained vectors of the vocabulary's words into the model, reports their coverage and records it in
+    /// embeddings.json.
+    /// </summary>
+    private static void LoadPretrainedVectors(TextClassifierModel model, string path, Vocabulary vocabulary, string runDir,
+        IProgress<ProgressUpdate>? progress)
+    {
+        progress?.Report(new ProgressUpdate("embeddings", 0, null, $"reading word vectors from {path}"));
+        var vectors = WordVectors.Read(path, vocabulary, model.Options.EmbeddingDim);
+        model.LoadWordVectors(vectors);
+        var c = vectors.Coverage;
+        var record = new EmbeddingsRecord(vectors.Path, vectors.Dimension, vectors.VectorsInFile, c.Words, c.Found, c.WordShare, c.TokenShare,
+            model.Options.FreezeEmbeddings);
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.EmbeddingsFile), Json.Serialize(record));
+        progress?.Report(new ProgressUpdate("embeddings", 1, 1,
+            $"word vectors: {c.Found:N0} of {c.Words:N0} vocabulary words ({c.WordShare:P1}), {c.TokenShare:P1} of the training tokens; " +
+            $"{vectors.VectorsInFile:N0} vectors of dimension {vectors.Dimension} in the file{(model.Options.FreezeEmbeddings ? "; frozen" : "")}"));
+    }
+
     /// <summary>Flags users set that the later stages would reject with a less helpful message.</summary>
     private static void ValidateOptions(TrainOptions options)
     {
@@ -231,6 +265,11 @@ public static class TrainingJob
             throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {options.Vocabulary.MaxVocab}");
         if (options.Encoding.MaxLen < 1)
             throw new UserInputException($"--max-len must be at least 1, got {options.Encoding.MaxLen}");
+        ModelFactory.Validate(options.Model);
+        if (options.Model.FreezeEmbeddings && options.Model.Embeddings is null)
+            throw new UserInputException("--freeze-embeddings keeps pretrained vectors fixed, but no --embeddings FILE was given. Give the vectors, or drop --freeze-embeddings");
+        if (options.Model.Embeddings is { } vectors && !File.Exists(vectors))
+            throw UserInputException.At(Path.GetFullPath(vectors), null, "word vector file not found. Give a word2vec/GloVe text file (plain or .gz)");
     }
 
     /// <summary>Copies the user dictionary and stop-word list into the run folder, so the run folder is self-contained.</summary>

@@ -48,6 +48,26 @@ public sealed class ModelOptimizerFlagsTests
     }
 
     [Fact]
+    public void Small_corpus_model_flags_set_their_options()
+    {
+        var (cli, command) = TrainLike();
+        var result = command.Parse(
+            "--model textcnn --dropout 0.5 --word-ngrams 1 --ngram-buckets 5000 --filter-widths 3,4,5 --filters 64 " +
+            "--embeddings vectors.txt.gz --freeze-embeddings --class-weight balanced --sampler none");
+        Assert.Empty(result.Errors);
+        var options = cli.Bind(result);
+        Assert.Equal(new ModelOptions
+        {
+            Kind = ModelKind.Textcnn, Dropout = 0.5, WordNgrams = 1, NgramBuckets = 5000, FilterWidths = "3,4,5", Filters = 64,
+            Embeddings = "vectors.txt.gz", FreezeEmbeddings = true,
+        }, options.Model);
+        Assert.Equal(new OptimizerOptions { ClassWeight = ClassWeighting.Balanced }, options.Optimizer);
+
+        Assert.Equal(ModelKind.Fasttext, cli.Bind(command.Parse("--model fasttext --sampler balanced")).Model.Kind);
+        Assert.Equal(SamplerKind.Balanced, cli.Bind(command.Parse("--sampler balanced")).Optimizer.Sampler);
+    }
+
+    [Fact]
     public void Flags_not_given_keep_the_starting_options_of_a_plan()
     {
         var (cli, command) = TrainLike();

@@ -223,6 +223,28 @@ public sealed class ExperimentPlanTests
     }
 
     [Fact]
+    public void Built_in_models_plan_trains_the_small_corpus_models_with_and_without_balanced_class_weights()
+    {
+        var runs = ExperimentCommand.Resolve(ExperimentPlan.Open("models")).ToDictionary(r => r.Name, r => r.Options);
+        Assert.All(runs.Values, o => Assert.Equal((500, TokenizerKind.Word), (o.Encoding.MaxLen, o.Tokenizer.Kind)));
+        foreach (var name in new[] { "fasttext", "textcnn", "lstm-500-fixed" })
+        {
+            Assert.Equal(ClassWeighting.None, runs[$"{name}-class-weight-none"].Optimizer.ClassWeight);
+            Assert.Equal(ClassWeighting.Balanced, runs[$"{name}-class-weight-balanced"].Optimizer.ClassWeight);
+        }
+        var fasttext = runs["fasttext-class-weight-none"];
+        Assert.Equal((ModelKind.Fasttext, 2, 0.01, 20), (fasttext.Model.Kind, fasttext.Model.WordNgrams, fasttext.Optimizer.Lr, fasttext.Optimizer.Epochs));
+        Assert.Equal(1, runs["fasttext-words-only"].Model.WordNgrams);
+        Assert.Equal(100_000, runs["fasttext-ngram-buckets-100000"].Model.NgramBuckets);
+        var textcnn = runs["textcnn-class-weight-none"];
+        Assert.Equal((ModelKind.Textcnn, "2,3,4", 100, 0.5, true), (textcnn.Model.Kind, textcnn.Model.FilterWidths, textcnn.Model.Filters, textcnn.Model.Dropout, textcnn.Optimizer.Bucket));
+        Assert.Equal(ModelKind.Mergenet, runs["mergenet-500"].Model.Kind);
+        var lstm = runs["lstm-500-fixed-class-weight-none"];
+        Assert.Equal((ModelKind.Lstm, PoolKind.TrueLast, true, 1.0, 1.0),
+            (lstm.Model.Kind, lstm.Model.Pool, lstm.Optimizer.Bucket, lstm.Model.ForgetBias, lstm.Optimizer.ClipGradNorm));
+    }
+
+    [Fact]
     public void Show_prints_the_plan_and_each_run_s_flags_and_list_names_the_built_in_plans()
     {
         var (code, output) = Invoke("experiment", "seed", "--show");

@@ -50,7 +50,7 @@ public sealed class ExperimentReportTests
             {
                 BestValAccuracy = 0.25 + 0.1 * (epochLosses.Length - 1), BestEpoch = epochLosses.Length, EpochsRun = epochLosses.Length,
                 EpochsPlanned = 3, FinalTrainLoss = epochLosses[^1], SecondsPerEpoch = 12.5, Finished = finished,
-                TestAccuracy = finished ? 0.38 : null,
+                TestAccuracy = finished ? 0.38 : null, TestMacroF1 = finished ? 0.3125 : null,
             }));
         if (finished) File.WriteAllBytes(Path.Combine(runDir, RunFolder.CurvePng), [0x89]);
     }
@@ -86,10 +86,10 @@ public sealed class ExperimentReportTests
         var md = File.ReadAllText(Path.Combine(dir.Path, ExperimentReport.MarkdownFile));
         Assert.Contains("# Experiment: my-plan.yaml", md);
         Assert.Contains("Every run: `epochs=3`", md);
-        Assert.Contains("| flat | `max-len=500` | finished | 45.00 % | 3 | 38.00 % | 1.331 | yes | 12.5 |", md);
-        Assert.Contains("| slow-start | `lr=0.0003` | finished | 45.00 % | 3 | 38.00 % | 0.832 | yes, until epoch 3 | 12.5 |", md);
-        Assert.Contains("| learns | `max-len=50` | finished | 45.00 % | 3 | 38.00 % | 0.416 | no | 12.5 |", md);
-        Assert.Contains("| midway | `pool=true-last` | started | — | — | — | — | yes | — |", md);
+        Assert.Contains("| flat | `max-len=500` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 1.331 | yes | 12.5 |", md);
+        Assert.Contains("| slow-start | `lr=0.0003` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.832 | yes, until epoch 3 | 12.5 |", md);
+        Assert.Contains("| learns | `max-len=50` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.416 | no | 12.5 |", md);
+        Assert.Contains("| midway | `pool=true-last` | started | — | — | — | — | — | yes | — |", md);
         Assert.Contains("| broken | `max-len=0` | failed: --max-len must be at least 1, got 0 | — |", md);
         Assert.Contains("| later\\|next | — | not started |", md);
         Assert.Contains("at least 0.95 × ln C = 1.317 (C = 4 classes, ln C = 1.386)", md);
