@@ -1,0 +1,143 @@
+using System.Threading.Channels;
+using Changwen.Bundle;
+
+namespace Changwen.Serving;
+
+/// <summary>Counts of the micro-batcher's work since it started.</summary>
+/// <param name="Requests">Requests answered (each may hold several texts).</param>
+/// <param name="Texts">Texts classified.</param>
+/// <param name="ForwardPasses">Calls of <see cref="TextClassifier.PredictBatch"/>, one per batch.</param>
+/// <param name="LargestBatch">Most texts in one forward pass so far.</param>
+/// <param name="Queued">Requests waiting now.</param>
+public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses, int LargestBatch, int Queued);
+
+/// <summary>
+/// Groups concurrent requests into one forward pass. Requests go into a queue; one background worker takes the first,
+/// then keeps taking more until it holds <c>maxBatch</c> texts or <c>wait</c> has passed since the first, and calls
+/// <see cref="TextClassifier.PredictBatch"/> once for them all. One forward pass over 32 texts costs far less than 32
+/// passes over one, and libtorch already uses every core inside a pass, so a single worker loses nothing.
+/// </summary>
+public sealed class MicroBatcher : IAsyncDisposable
+{
+    private sealed record Job(IReadOnlyList<string> Texts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
+
+    private readonly TextClassifier classifier;
+    private readonly int maxBatch;
+    private readonly TimeSpan wait;
+    private readonly Channel<Job> queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task worker;
+    private long requests, texts, forwardPasses;
+    private int largestBatch, queued;
+
+    public MicroBatcher(TextClassifier classifier, int maxBatch, TimeSpan wait)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        this.classifier = classifier;
+        this.maxBatch = maxBatch;
+        this.wait = wait;
+        worker = Task.Run(RunAsync);
+    }
+
+    public BatchingStats Stats => new(Interlocked.Read(ref requests), Interlocked.Read(ref texts),
+        Interlocked.Read(ref forwardPasses), Volatile.Read(ref largestBatch), Volatile.Read(ref queued));
+
+    /// <summary>
+    /// The predictions for <paramref name="texts"/>, in order, computed in a batch with whatever else is queued.
+    /// A cancelled request still waiting in the queue is dropped without computing it.
+    /// </summary>
+    /// <exception cref="ChannelClosedException">The batcher was completed (the server is shutting down).</exception>
+    public Task<IReadOnlyList<Prediction>> ClassifyAsync(IReadOnlyList<string> texts, int topK, CancellationToken cancel)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
+        var job = new Job(texts, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
+        Interlocked.Increment(ref queued);
+        if (!queue.Writer.TryWrite(job))
+        {
+            Interlocked.Decrement(ref queued);
+            throw new ChannelClosedException("the micro-batcher is stopped");
+        }
+        return job.Done.Task.WaitAsync(cancel);
+    }
+
+    /// <summary>Takes no more requests; the worker finishes those already queued and stops.</summary>
+    public void Complete() => queue.Writer.TryComplete();
+
+    /// <summary>Completes the queue and waits until every queued request is answered.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Complete();
+        await worker.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = queue.Reader;
+        var batch = new List<Job>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            var count = 0;
+            var deadline = DateTime.UtcNow + wait;
+            while (count < maxBatch)
+            {
+                if (reader.TryRead(out var job))
+                {
+                    Interlocked.Decrement(ref queued);
+                    if (job.Cancel.IsCancellationRequested) { job.Done.TrySetCanceled(job.Cancel); continue; }
+                    batch.Add(job);
+                    count += job.Texts.Count;
+                    continue;
+                }
+                var left = deadline - DateTime.UtcNow;
+                if (batch.Count == 0 || left <= TimeSpan.Zero || !await WaitForMoreAsync(reader, left).ConfigureAwait(false)) break;
+            }
+            if (batch.Count > 0) Run(batch, count);
+        }
+    }
+
+    /// <summary>True when another request arrived within <paramref name="left"/>; false on timeout or a completed queue.</summary>
+    private static async Task<bool> WaitForMoreAsync(ChannelReader<Job> reader, TimeSpan left)
+    {
+        using var timeout = new CancellationTokenSource(left);
+        try
+        {
+            return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One forward pass for every text of the batch, then each request gets its slice (its own top-k).</summary>
+    private void Run(List<Job> batch, int count)
+    {
+        var all = new List<string>(count);
+        foreach (var job in batch) all.AddRange(job.Texts);
+        try
+        {
+            var predictions = classifier.PredictBatch(all, batch.Max(j => j.TopK), batchSize: Math.Max(1, all.Count));
+            Interlocked.Increment(ref forwardPasses);
+            Interlocked.Add(ref texts, all.Count);
+            Interlocked.Add(ref requests, batch.Count);
+            if (all.Count > largestBatch) Volatile.Write(ref largestBatch, all.Count);
+            var start = 0;
+            foreach (var job in batch)
+            {
+                var slice = new Prediction[job.Texts.Count];
+                for (var i = 0; i < slice.Length; i++)
+                {
+                    var p = predictions[start + i];
+                    slice[i] = p.Top.Count <= job.TopK ? p : p with { Top = p.Top.Take(job.TopK).ToArray() };
+                }
+                start += slice.Length;
+                job.Done.TrySetResult(slice);
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug (the texts were validated before they were queued): every request of the batch fails with it.
+            foreach (var job in batch) job.Done.TrySetException(e);
+        }
+    }
+}
