@@ -8,8 +8,8 @@ namespace Changwen.Serving;
 /// <param name="Texts">Texts classified.</param>
 /// <param name="ForwardPasses">Calls of <see cref="TextClassifier.PredictBatch"/>, one per batch.</param>
 /// <param name="LargestBatch">Most texts in one forward pass so far.</param>
-/// <param name="Queued">Requests waiting now.</param>
-public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses, int LargestBatch, int Queued);
+/// <param name="Waiting">Requests waiting for their answer now (queued, being gathered or in the forward pass).</param>
+public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses, int LargestBatch, int Waiting);
 
 /// <summary>
 /// Groups concurrent requests into one forward pass. Requests go into a queue; one background worker takes the first,
@@ -27,7 +27,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private readonly Channel<Job> queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task worker;
     private long requests, texts, forwardPasses;
-    private int largestBatch, queued;
+    private int largestBatch, waiting;
 
     public MicroBatcher(TextClassifier classifier, int maxBatch, TimeSpan wait)
     {
@@ -39,7 +39,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     }
 
     public BatchingStats Stats => new(Interlocked.Read(ref requests), Interlocked.Read(ref texts),
-        Interlocked.Read(ref forwardPasses), Volatile.Read(ref largestBatch), Volatile.Read(ref queued));
+        Interlocked.Read(ref forwardPasses), Volatile.Read(ref largestBatch), Volatile.Read(ref waiting));
 
     /// <summary>
     /// The predictions for <paramref name="texts"/>, in order, computed in a batch with whatever else is queued.
@@ -50,10 +50,10 @@ public sealed class MicroBatcher : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         var job = new Job(texts, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
-        Interlocked.Increment(ref queued);
+        Interlocked.Increment(ref waiting);
         if (!queue.Writer.TryWrite(job))
         {
-            Interlocked.Decrement(ref queued);
+            Interlocked.Decrement(ref waiting);
             throw new ChannelClosedException("the micro-batcher is stopped");
         }
         return job.Done.Task.WaitAsync(cancel);
@@ -82,8 +82,12 @@ public sealed class MicroBatcher : IAsyncDisposable
             {
                 if (reader.TryRead(out var job))
                 {
-                    Interlocked.Decrement(ref queued);
-                    if (job.Cancel.IsCancellationRequested) { job.Done.TrySetCanceled(job.Cancel); continue; }
+                    if (job.Cancel.IsCancellationRequested)
+                    {
+                        Interlocked.Decrement(ref waiting);
+                        job.Done.TrySetCanceled(job.Cancel);
+                        continue;
+                    }
                     batch.Add(job);
                     count += job.Texts.Count;
                     continue;
@@ -131,13 +135,18 @@ public sealed class MicroBatcher : IAsyncDisposable
                     slice[i] = p.Top.Count <= job.TopK ? p : p with { Top = p.Top.Take(job.TopK).ToArray() };
                 }
                 start += slice.Length;
+                Interlocked.Decrement(ref waiting);
                 job.Done.TrySetResult(slice);
             }
         }
         catch (Exception e)
         {
             // A bug (the texts were validated before they were queued): every request of the batch fails with it.
-            foreach (var job in batch) job.Done.TrySetException(e);
+            foreach (var job in batch)
+            {
+                Interlocked.Decrement(ref waiting);
+                job.Done.TrySetException(e);
+            }
         }
     }
 }
