@@ -17,6 +17,11 @@ public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses
 /// <see cref="TextClassifier.PredictBatch"/> once for them all. One forward pass over 32 texts costs far less than 32
 /// passes over one, and libtorch already uses every core inside a pass, so a single worker loses nothing.
 /// </summary>
+/// <remarks>
+/// The worker is a dedicated thread, not a thread-pool task: glibc gives each thread that allocates its own malloc
+/// arena and keeps freed tensor memory in it, so forward passes hopping between pool threads grew the server by about
+/// 60 MB per arena (measured: ~300 MB to ~1 GB over the first 20,000 requests, see docs/benchmarks.md).
+/// </remarks>
 public sealed class MicroBatcher : IAsyncDisposable
 {
     private sealed record Job(IReadOnlyList<string> Texts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
@@ -25,7 +30,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private readonly int maxBatch;
     private readonly TimeSpan wait;
     private readonly Channel<Job> queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task worker;
+    private readonly Thread worker;
     private long requests, texts, forwardPasses;
     private int largestBatch, waiting;
 
@@ -35,7 +40,8 @@ public sealed class MicroBatcher : IAsyncDisposable
         this.classifier = classifier;
         this.maxBatch = maxBatch;
         this.wait = wait;
-        worker = Task.Run(RunAsync);
+        worker = new Thread(Run) { IsBackground = true, Name = "changwen micro-batcher" };
+        worker.Start();
     }
 
     public BatchingStats Stats => new(Interlocked.Read(ref requests), Interlocked.Read(ref texts),
@@ -66,14 +72,14 @@ public sealed class MicroBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Complete();
-        await worker.ConfigureAwait(false);
+        await Task.Run(worker.Join).ConfigureAwait(false);
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var reader = queue.Reader;
         var batch = new List<Job>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             var count = 0;
@@ -93,19 +99,19 @@ public sealed class MicroBatcher : IAsyncDisposable
                     continue;
                 }
                 var left = deadline - DateTime.UtcNow;
-                if (batch.Count == 0 || left <= TimeSpan.Zero || !await WaitForMoreAsync(reader, left).ConfigureAwait(false)) break;
+                if (batch.Count == 0 || left <= TimeSpan.Zero || !WaitForMore(reader, left)) break;
             }
-            if (batch.Count > 0) Run(batch, count);
+            if (batch.Count > 0) Forward(batch, count);
         }
     }
 
     /// <summary>True when another request arrived within <paramref name="left"/>; false on timeout or a completed queue.</summary>
-    private static async Task<bool> WaitForMoreAsync(ChannelReader<Job> reader, TimeSpan left)
+    private static bool WaitForMore(ChannelReader<Job> reader, TimeSpan left)
     {
         using var timeout = new CancellationTokenSource(left);
         try
         {
-            return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+            return reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
@@ -114,7 +120,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     }
 
     /// <summary>One forward pass for every text of the batch, then each request gets its slice (its own top-k).</summary>
-    private void Run(List<Job> batch, int count)
+    private void Forward(List<Job> batch, int count)
     {
         var all = new List<string>(count);
         foreach (var job in batch) all.AddRange(job.Texts);
