@@ -45,7 +45,15 @@ public static class ServeCommand
             };
             TorchRuntime.SetThreads(r.GetValue(threads));
             await using var app = ServingApp.Build(options);
-            await app.StartAsync(cancel);
+            try
+            {
+                await app.StartAsync(cancel);
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "address already in use" and the like: the user picks another --urls.
+                throw new UserInputException($"serve: cannot listen on {string.Join(", ", options.Urls)} ({e.Message}). Give another address with --urls.");
+            }
             var output = r.InvocationConfiguration.Output;
             foreach (var model in app.Services.GetRequiredService<ModelRegistry>().Models)
                 output.WriteLine($"serving {model.Name} ({model.Classifier.Format.Model}, version {model.Version}, {model.Classifier.Labels.Count} labels) on {string.Join(", ", app.Urls)}");

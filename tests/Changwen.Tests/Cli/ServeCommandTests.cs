@@ -37,12 +37,18 @@ public sealed class ServeCommandTests(TinyRunFixture run) : IClassFixture<TinyRu
     }
 
     [Fact]
-    public async Task Serve_refuses_a_missing_model_folder_and_bad_limits_in_one_line()
+    public async Task Serve_refuses_a_missing_model_folder_bad_limits_and_a_taken_port_in_one_line()
     {
         var missing = Path.Combine(run.Scratch("serve-missing"), "nothing");
         var error = await Assert.ThrowsAsync<UserInputException>(() => Serve(new StringWriter(), CancellationToken.None, missing, "--urls", "http://127.0.0.1:0"));
         Assert.StartsWith(missing, error.Message);
         Assert.Contains("--max-batch", (await Assert.ThrowsAsync<UserInputException>(() =>
             Serve(new StringWriter(), CancellationToken.None, run.RunDir, "--max-batch", "0"))).Message);
+
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        Assert.Contains("--urls", (await Assert.ThrowsAsync<UserInputException>(() =>
+            Serve(new StringWriter(), CancellationToken.None, run.RunDir, "--urls", url, "--threads", "1"))).Message);
     }
 }
