@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["segment-profile"] = SegmentProfile.Run,
     ["pooling"] = PoolingSanity.Run,
     ["lstm-step"] = LstmStepBenchmark.Run,
+    ["serve-load"] = ServeLoadBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

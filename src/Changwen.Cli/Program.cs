@@ -12,6 +12,7 @@ foreach (var command in new[]
              DiagnoseCommand.Create(),
              EvalCommand.Create(),
              PredictCommand.Create(),
+             ServeCommand.Create(),
              ExperimentCommand.Create(),
          })
     root.Subcommands.Add(command);

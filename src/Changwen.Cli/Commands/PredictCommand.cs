@@ -7,7 +7,10 @@ using Changwen.IO;
 
 namespace Changwen.Cli.Commands;
 
-/// <summary><c>changwen predict MODEL [TEXT...]</c>: the label of each text, from arguments, a file or standard input.</summary>
+/// <summary>
+/// <c>changwen predict MODEL [TEXT...]</c>: the label of each text, from arguments, a file or standard input. With
+/// <c>--out</c>, a file (or standard input) of any size is scored into a JSON-lines file by <see cref="BatchScorer"/>.
+/// </summary>
 public static class PredictCommand
 {
     /// <param name="standardInput">Where lines come from when no text and no --file is given; null = the console.</param>
@@ -16,6 +19,8 @@ public static class PredictCommand
         var model = new Argument<string>("model") { Description = "Run folder of a trained model (written by `changwen train`)." };
         var texts = new Argument<string[]>("text") { Description = "Texts to classify (default: one text per line of --file or of standard input).", Arity = ArgumentArity.ZeroOrMore };
         var file = new Option<string?>("--file") { Description = "Classify every line of this UTF-8 file." };
+        var outFile = new Option<string?>("--out") { Description = "Stream the results into this JSON-lines file (one record per input line, in order) with a progress bar." };
+        var format = CliOptions.Enum<ScoreInputFormat>("--format", "With --out: input lines are jsonl ({\"text\": ..., \"id\": ...}) or text (default: auto, jsonl for .jsonl/.ndjson/.json).");
         var topK = new Option<int>("--top-k") { Description = "Show the k most probable labels.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {\"label\": ..., \"probabilities\": {...}}." };
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
@@ -23,8 +28,9 @@ public static class PredictCommand
         var command = new Command("predict", "Classify texts with a trained model.");
         command.Arguments.Add(model);
         command.Arguments.Add(texts);
-        foreach (var o in new Option[] { file, topK, json, batchSize, threads }) command.Options.Add(o);
-        command.SetAction(int (ParseResult r) =>
+        foreach (var o in new Option[] { file, outFile, format, topK, json, batchSize, threads }) command.Options.Add(o);
+        // Asynchronous so that Ctrl+C cancels the token: a streaming run then stops between chunks and leaves no output.
+        command.SetAction((ParseResult r, CancellationToken cancel) => Task.Run(int () =>
         {
             var k = r.GetValue(topK);
             var batch = r.GetValue(batchSize);
@@ -33,10 +39,16 @@ public static class PredictCommand
             var given = r.GetValue(texts) ?? [];
             var path = r.GetValue(file);
             if (given.Length > 0 && path is not null) throw new UserInputException("predict: give texts as arguments or with --file, not both.");
+            var outPath = r.GetValue(outFile);
+            if (outPath is null && r.GetValue(format) is not null) throw new UserInputException("predict: --format applies to --out; add --out FILE.jsonl.");
+            if (given.Length > 0 && outPath is not null) throw new UserInputException("predict: --out scores --file or standard input, not texts given as arguments.");
             Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
 
             using var classifier = TextClassifier.Load(r.GetValue(model)!);
             var output = r.InvocationConfiguration.Output;
+            if (outPath is not null)
+                return Stream(classifier, path, outPath, new ScoreOptions { Format = r.GetValue(format) ?? ScoreInputFormat.Auto, TopK = k, BatchSize = batch },
+                    standardInput, output, r.InvocationConfiguration.Error, cancel);
             var asJson = r.GetValue(json);
             void Write(IReadOnlyList<string> chunk)
             {
@@ -54,8 +66,32 @@ public static class PredictCommand
             foreach (var chunk in Batches(reader ?? standardInput ?? Console.In, batch))
                 Write(chunk);
             return 0;
-        });
+        }, cancel));
         return command;
+    }
+
+    /// <summary>
+    /// Scores a file (or standard input) into <paramref name="outPath"/>: progress on <paramref name="output"/>, a
+    /// warning per failed line on <paramref name="error"/>, a closing summary line.
+    /// </summary>
+    private static int Stream(TextClassifier classifier, string? inPath, string outPath, ScoreOptions options, TextReader? standardInput,
+        TextWriter output, TextWriter error, CancellationToken cancel)
+    {
+        void Warn(LineFailure failure) => error.WriteLine($"changwen: warning: {failure}");
+        var summary = ConsoleProgress.Run(output, progress =>
+        {
+            if (inPath is not null) return BatchScorer.ScoreFile(classifier, inPath, outPath, options, progress, Warn, cancel);
+            ScoreSummary result = null!;
+            AtomicFile.Write(outPath, stream =>
+            {
+                using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                result = BatchScorer.Score(classifier, standardInput ?? Console.In, "<stdin>", writer, options, progress, Warn, cancel);
+            });
+            return result;
+        });
+        error.Flush();
+        output.WriteLine($"{summary.Lines:N0} lines scored into {Path.GetFullPath(outPath)} ({summary.Failed:N0} failed) in {summary.Elapsed.TotalSeconds:F1} s, {summary.LinesPerSecond:N0} per second");
+        return 0;
     }
 
     /// <summary><c>label&lt;TAB&gt;probability</c>; with top-k, <c>label:prob label:prob ...</c>.</summary>

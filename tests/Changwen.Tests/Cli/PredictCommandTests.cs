@@ -11,13 +11,20 @@ public sealed class PredictCommandTests(TinyRunFixture run) : IClassFixture<Tiny
 {
     private static (int Code, string[] Lines) Predict(TextReader? input, params string[] args)
     {
+        var (code, lines, _) = PredictWithErrors(input, args);
+        return (code, lines);
+    }
+
+    private static (int Code, string[] Lines, string[] Errors) PredictWithErrors(TextReader? input, params string[] args)
+    {
         var root = new RootCommand { PredictCommand.Create(input ?? new StringReader("")) };
         var output = new StringWriter();
+        var error = new StringWriter();
         var code = root.Parse(["predict", .. args, "--threads", "1"]).Invoke(new InvocationConfiguration
         {
-            Output = output, Error = new StringWriter(), EnableDefaultExceptionHandler = false,
+            Output = output, Error = error, EnableDefaultExceptionHandler = false,
         });
-        return (code, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        return (code, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
@@ -74,5 +81,42 @@ public sealed class PredictCommandTests(TinyRunFixture run) : IClassFixture<Tiny
         var missing = Path.Combine(run.Scratch("predict-missing"), "nothing.txt");
         Assert.StartsWith(missing, Assert.Throws<UserInputException>(() => Predict(null, run.RunDir, "--file", missing)).Message);
         Assert.Contains("--top-k", Assert.Throws<UserInputException>(() => Predict(null, run.RunDir, "x", "--top-k", "0")).Message);
+    }
+
+    [Fact]
+    public void Predict_out_streams_a_jsonl_file_in_order_and_warns_of_a_bad_line_with_its_number()
+    {
+        var dir = run.Scratch("predict-out");
+        var input = Path.Combine(dir, "texts.jsonl");
+        File.WriteAllText(input, "{\"id\": \"a\", \"text\": \"球赛冠军进攻防守\"}\n{\"id\": \"b\"}\n{\"id\": \"c\", \"text\": \"股市银行利率投资\"}\n");
+        var output = Path.Combine(dir, "labels.jsonl");
+
+        var (code, lines, errors) = PredictWithErrors(null, run.RunDir, "--file", input, "--out", output, "--top-k", "2");
+
+        Assert.Equal(0, code);
+        var records = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["a", "b", "c"], records.Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal("体育", records[0].GetProperty("label").GetString());
+        Assert.Equal(2, records[2].GetProperty("probabilities").EnumerateObject().Count());
+        Assert.Equal(2, records[1].GetProperty("line").GetInt32());
+        Assert.Equal($"changwen: warning: {input}:2: ", errors.Single()[..($"changwen: warning: {input}:2: ".Length)]);
+        Assert.Contains("3 lines scored", lines[^1]);
+        Assert.Contains("(1 failed)", lines[^1]);
+    }
+
+    [Fact]
+    public void Predict_out_reads_plain_text_lines_from_standard_input()
+    {
+        var output = Path.Combine(run.Scratch("predict-out-stdin"), "labels.jsonl");
+        var texts = new[] { "球赛冠军进攻防守", "芯片手机网络软件" };
+
+        var (code, _) = Predict(new StringReader(string.Join('\n', texts)), run.RunDir, "--out", output);
+
+        Assert.Equal(0, code);
+        using var classifier = TextClassifier.Load(run.RunDir);
+        Assert.Equal(classifier.PredictBatch(texts).Select(p => p.Label),
+            File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()));
+        Assert.Contains("--out", Assert.Throws<UserInputException>(() => Predict(null, run.RunDir, "x", "--out", output)).Message);
+        Assert.Contains("--format", Assert.Throws<UserInputException>(() => Predict(null, run.RunDir, "x", "--format", "text")).Message);
     }
 }

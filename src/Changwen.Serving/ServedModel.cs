@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using Changwen.Bundle;
+
+namespace Changwen.Serving;
+
+/// <summary>One loaded model with its name, version and micro-batcher.</summary>
+public sealed class ServedModel : IAsyncDisposable
+{
+    private ServedModel(string name, string version, TextClassifier classifier, MicroBatcher batcher)
+    {
+        Name = name;
+        Version = version;
+        Classifier = classifier;
+        Batcher = batcher;
+    }
+
+    public string Name { get; }
+    /// <summary>The bundle's format version and the first 12 hex digits of best.pt's SHA-256: changes whenever the weights do.</summary>
+    public string Version { get; }
+    public TextClassifier Classifier { get; }
+    public MicroBatcher Batcher { get; }
+
+    /// <summary>Loads the run folder, runs one warm-up prediction (libtorch's first pass is slow), starts its batcher.</summary>
+    public static ServedModel Load(ModelSource source, int maxBatch, TimeSpan batchWait)
+    {
+        var classifier = TextClassifier.Load(source.RunDirectory);
+        try
+        {
+            string hash;
+            using (var weights = File.OpenRead(Path.Combine(classifier.RunDirectory, Training.Trainer.BestWeights)))
+                hash = Convert.ToHexStringLower(SHA256.HashData(weights))[..12];
+            classifier.Predict("");
+            return new ServedModel(source.Name, $"{classifier.Format.FormatVersion}-{hash}", classifier,
+                new MicroBatcher(classifier, maxBatch, batchWait));
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
+    }
+
+    public ModelInfo Info() => new(Name, Version, Classifier.Format.Model, Classifier.Labels, Classifier.Options, Classifier.Summary, Batcher.Stats);
+
+    /// <summary>Answers what is queued, then frees the network.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Batcher.DisposeAsync().ConfigureAwait(false);
+        Classifier.Dispose();
+    }
+}
+
+/// <summary>The served models by name; the first is the default.</summary>
+public sealed class ModelRegistry : IAsyncDisposable
+{
+    private readonly Dictionary<string, ServedModel> byName;
+
+    private ModelRegistry(IReadOnlyList<ServedModel> models)
+    {
+        Models = models;
+        byName = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<ServedModel> Models { get; }
+    public ServedModel Default => Models[0];
+    public IEnumerable<string> Names => Models.Select(m => m.Name);
+
+    /// <summary>The model named <paramref name="name"/> (null = the default), or null when there is none of that name.</summary>
+    public ServedModel? Find(string? name) => name is null ? Default : byName.GetValueOrDefault(name);
+
+    /// <summary>Loads every model; if one fails, those already loaded are freed and the error goes up.</summary>
+    public static ModelRegistry Load(ServingOptions options)
+    {
+        var loaded = new List<ServedModel>();
+        try
+        {
+            foreach (var source in options.Models) loaded.Add(ServedModel.Load(source, options.MaxBatch, options.BatchWait));
+            return new ModelRegistry(loaded);
+        }
+        catch
+        {
+            foreach (var model in loaded) model.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>No more requests are queued; what is queued still gets answered.</summary>
+    public void CompleteAll()
+    {
+        foreach (var model in Models) model.Batcher.Complete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var model in Models) await model.DisposeAsync().ConfigureAwait(false);
+    }
+}
