@@ -43,7 +43,8 @@ public sealed class CliOptions
     public readonly Option<int> PoolKernel = new("--pool-kernel") { Description = "MergeNet MaxPool1d kernel (pkernel_size).", DefaultValueFactory = _ => D.Model.PkernelSize };
     public readonly Option<PoolKind?> Pool = Enum<PoolKind>("--pool",
         $"How LSTM outputs become the classifier input: last (final column, pads included), true-last (each document's last word), mean, max or attention over the words (default: {Kebab(D.Model.Pool)}).");
-    public readonly Option<double?> ForgetBias = new("--forget-bias") { Description = "Initial LSTM forget-gate bias, e.g. 1 (default: libtorch's init)." };
+    public readonly Option<double?> ForgetBias = NumberOrNone("--forget-bias",
+        $"Initial LSTM forget-gate bias (bias_ih + bias_hh in the forget slice); none = libtorch's init, as in the original post (default: {D.Model.ForgetBias?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
     public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional LSTM." };
     public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on the classifier's input features, every model (0 = none).", DefaultValueFactory = _ => D.Model.Dropout };
     public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
@@ -61,8 +62,13 @@ public sealed class CliOptions
     public readonly Option<int> Threads = ThreadsOption();
     public readonly Option<bool> NoShuffle = new("--no-shuffle") { Description = "Train in dataset order (label-sorted for folder corpora) instead of shuffling each epoch." };
     public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
-    public readonly Option<double?> ClipGradNorm = new("--clip-grad-norm") { Description = "Clip the gradients' joint L2 norm to this before each step (default: no clipping)." };
-    public readonly Option<bool> Bucket = new("--bucket") { Description = "Batch documents of similar length together and cut each batch to its longest document." };
+    public readonly Option<double?> ClipGradNorm = NumberOrNone("--clip-grad-norm",
+        $"Clip the gradients' joint L2 norm to this before each step; none = no clipping (default: {D.Optimizer.ClipGradNorm?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
+    public readonly Option<bool> Bucket = new("--bucket")
+    {
+        Description = $"Batch documents of similar length together and cut each batch to its longest document; --bucket false batches in plain shuffled order (default: {(D.Optimizer.Bucket ? "true" : "false")}).",
+        DefaultValueFactory = _ => D.Optimizer.Bucket,
+    };
     public readonly Option<ClassWeighting?> ClassWeight = Enum<ClassWeighting>("--class-weight",
         $"Weigh the classes in the training loss: none, or balanced = n / (C · n_class) (default: {Kebab(D.Optimizer.ClassWeight)}).");
     public readonly Option<SamplerKind?> Sampler = Enum<SamplerKind>("--sampler",
@@ -129,7 +135,7 @@ public sealed class CliOptions
                 KernelSize = Given(r, KernelSize, o.Model.KernelSize),
                 PkernelSize = Given(r, PoolKernel, o.Model.PkernelSize),
                 Pool = r.GetValue(Pool) ?? o.Model.Pool,
-                ForgetBias = r.GetValue(ForgetBias) ?? o.Model.ForgetBias,
+                ForgetBias = GivenOrNone(r, ForgetBias, o.Model.ForgetBias),
                 Bidirectional = r.GetValue(Bidirectional) || o.Model.Bidirectional,
                 Dropout = Given(r, Dropout, o.Model.Dropout),
                 WordNgrams = Given(r, WordNgrams, o.Model.WordNgrams),
@@ -148,8 +154,8 @@ public sealed class CliOptions
                 Threads = Given(r, Threads, o.Optimizer.Threads),
                 Shuffle = !r.GetValue(NoShuffle) && o.Optimizer.Shuffle,
                 Patience = Given(r, Patience, o.Optimizer.Patience),
-                ClipGradNorm = r.GetValue(ClipGradNorm) ?? o.Optimizer.ClipGradNorm,
-                Bucket = r.GetValue(Bucket) || o.Optimizer.Bucket,
+                ClipGradNorm = GivenOrNone(r, ClipGradNorm, o.Optimizer.ClipGradNorm),
+                Bucket = Given(r, Bucket, o.Optimizer.Bucket),
                 ClassWeight = r.GetValue(ClassWeight) ?? o.Optimizer.ClassWeight,
                 Sampler = r.GetValue(Sampler) ?? o.Optimizer.Sampler,
             },
@@ -159,6 +165,27 @@ public sealed class CliOptions
     /// <summary>The flag's value if it was typed, else <paramref name="start"/>'s (so a plan's setting survives the flag's default).</summary>
     private static T Given<T>(ParseResult r, Option<T> option, T start) =>
         r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : start;
+
+    /// <summary>
+    /// A number flag whose default is on, so it also takes <c>none</c> to switch it off: parsed as NaN, which
+    /// <see cref="GivenOrNone"/> turns into null.
+    /// </summary>
+    private static Option<double?> NumberOrNone(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (text.Equals("none", StringComparison.OrdinalIgnoreCase)) return double.NaN;
+            if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+                return value;
+            result.AddError($"{name} takes a number or none, got '{text}'");
+            return null;
+        },
+    };
+
+    private static double? GivenOrNone(ParseResult r, Option<double?> option, double? start) =>
+        r.GetResult(option) is { Implicit: false } ? r.GetValue(option) is { } v && !double.IsNaN(v) ? v : null : start;
 
     /// <summary><c>--cache DIR</c>, for every command that segments a corpus.</summary>
     public static Option<string?> CacheOption() =>

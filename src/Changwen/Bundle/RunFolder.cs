@@ -51,7 +51,36 @@ public static class RunFolder
         return format;
     }
 
-    public static TrainOptions ReadOptions(string runDir) => Read<TrainOptions>(runDir, OptionsFile);
+    /// <summary>
+    /// The options a run was trained with. Settings an older options.json does not mention take the value that Changwen
+    /// used when it wrote the file, not today's default: before the fixed LSTM became the default, a run read the last
+    /// padded step, kept libtorch's forget-gate bias, did not clip and did not bucket.
+    /// </summary>
+    public static TrainOptions ReadOptions(string runDir)
+    {
+        var path = Path.Combine(runDir, OptionsFile);
+        var text = ReadText(path);
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(text) is System.Text.Json.Nodes.JsonObject root)
+            {
+                FillMissing(root, "model", ("pool", "last"), ("forget_bias", null));
+                FillMissing(root, "optimizer", ("clip_grad_norm", null), ("bucket", false));
+                text = root.ToJsonString();
+            }
+        }
+        catch (System.Text.Json.JsonException) { } // Read reports the damage below, with the file's name
+        return Parse<TrainOptions>(path, text);
+    }
+
+    private static void FillMissing(System.Text.Json.Nodes.JsonObject root, string section, params (string Key, object? Value)[] olderDefaults)
+    {
+        if (root[section] is not System.Text.Json.Nodes.JsonObject values) return;
+        foreach (var (key, value) in olderDefaults)
+            if (!values.ContainsKey(key))
+                values[key] = value is null ? null : System.Text.Json.Nodes.JsonValue.Create(value);
+    }
+
     public static IReadOnlyList<string> ReadLabels(string runDir) => Read<List<string>>(runDir, LabelsFile);
     public static CorpusRecord? ReadCorpus(string runDir) =>
         File.Exists(Path.Combine(runDir, CorpusFile)) ? Read<CorpusRecord>(runDir, CorpusFile) : null;
@@ -59,11 +88,17 @@ public static class RunFolder
     private static T Read<T>(string runDir, string name)
     {
         var path = Path.Combine(runDir, name);
-        if (!File.Exists(path))
-            throw UserInputException.At(path, null, "missing. Is this a Changwen run folder? Train one with `changwen train DATA --out DIR`.");
+        return Parse<T>(path, ReadText(path));
+    }
+
+    private static string ReadText(string path) => File.Exists(path) ? File.ReadAllText(path)
+        : throw UserInputException.At(path, null, "missing. Is this a Changwen run folder? Train one with `changwen train DATA --out DIR`.");
+
+    private static T Parse<T>(string path, string text)
+    {
         try
         {
-            return Json.Deserialize<T>(File.ReadAllText(path));
+            return Json.Deserialize<T>(text);
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -30,6 +30,25 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void An_options_file_from_before_the_fixed_defaults_reads_as_the_settings_it_was_trained_with()
+    {
+        using var dir = new TempDir();
+        // What Changwen wrote before pool, forget bias, clipping and bucketing existed: none of their keys.
+        File.WriteAllText(Path.Combine(dir.Path, RunFolder.OptionsFile), """
+            {"encoding": {"max_len": 500, "truncate": "head", "pad": "post"},
+             "model": {"kind": "mergenet", "embedding_dim": 128, "hidden_dim": 128},
+             "optimizer": {"lr": 0.001, "batch_size": 64}}
+            """);
+        var options = RunFolder.ReadOptions(dir.Path);
+        Assert.Equal((PoolKind.Last, (double?)null, (double?)null, false),
+            (options.Model.Pool, options.Model.ForgetBias, options.Optimizer.ClipGradNorm, options.Optimizer.Bucket));
+
+        // Keys that are present win, and a file written today round-trips.
+        RunFolder.WriteOptions(dir.Path, new TrainOptions());
+        Assert.Equal(new TrainOptions(), RunFolder.ReadOptions(dir.Path));
+    }
+
+    [Fact]
     public void A_moved_bundle_loads_and_predicts_identically()
     {
         var moved = TinyRun.Copy(run.RunDir, run.Scratch("moved"));

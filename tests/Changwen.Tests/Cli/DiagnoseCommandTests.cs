@@ -47,7 +47,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
 
     /// <summary>48 training documents in batches of 8 for 9 epochs: 54 steps, enough for the plateau check (50).</summary>
     public static string[] StalledTrainArgs(string corpus, string runDir, params string[] extra) =>
-        ["train", corpus, "--out", runDir, "--max-len", "200", "--pool", "last", "--pad", "post", "--epochs", "9", .. SmallModel, .. extra];
+        ["train", corpus, "--out", runDir, "--max-len", "200", "--pool", "last", "--pad", "post", "--forget-bias", "none", "--clip-grad-norm", "none", "--bucket", "false", "--epochs", "9", .. SmallModel, .. extra];
 
     private static string[] Lines(string output) => output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
@@ -129,7 +129,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
         using var dir = new TempDir();
         var corpus = TinyCorpus.Write(Path.Combine(dir.Path, "corpus"), perClass: 30); // 24 training documents per class
 
-        var (code, output, error) = Invoke(["diagnose", corpus, "--max-len", "200", "--no-shuffle", .. SmallModel]);
+        var (code, output, error) = Invoke(["diagnose", corpus, "--max-len", "200", "--pool", "last", "--no-shuffle", .. SmallModel]);
 
         Assert.True(code == 0, error);
         var lines = Lines(output);
@@ -140,11 +140,12 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
         Assert.DoesNotContain(lines, l => l.StartsWith("epoch", StringComparison.Ordinal));
         Assert.Equal(["corpus"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
 
-        var (fixedCode, fixedOutput, fixedError) = Invoke(["diagnose", corpus, "--max-len", "30", "--pool", "true-last", .. SmallModel]);
+        // Changwen's default reads each document's last word.
+        var (fixedCode, fixedOutput, fixedError) = Invoke(["diagnose", corpus, "--max-len", "30", .. SmallModel]);
         Assert.True(fixedCode == 0, fixedError);
         Assert.Contains(Lines(fixedOutput), l => l.EndsWith("before training: no problems found", StringComparison.Ordinal));
 
-        var (jsonCode, jsonOutput, jsonError) = Invoke(["diagnose", corpus, "--max-len", "200", "--no-shuffle", "--json", .. SmallModel]);
+        var (jsonCode, jsonOutput, jsonError) = Invoke(["diagnose", corpus, "--max-len", "200", "--pool", "last", "--no-shuffle", "--json", .. SmallModel]);
         Assert.True(jsonCode == 0, jsonError);
         using var json = JsonDocument.Parse(jsonOutput);
         Assert.Equal(["label-ordered-unshuffled", "padding-last-step", "truncation"],

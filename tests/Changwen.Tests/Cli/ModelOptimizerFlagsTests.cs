@@ -26,6 +26,24 @@ public sealed class ModelOptimizerFlagsTests
     }
 
     [Fact]
+    public void The_default_is_the_fixed_lstm_and_none_and_false_switch_its_parts_off_to_reproduce_the_post()
+    {
+        var (cli, command) = TrainLike();
+        var defaults = cli.Bind(command.Parse([]));
+        Assert.Equal((PoolKind.TrueLast, 1.0, 1.0, true),
+            (defaults.Model.Pool, defaults.Model.ForgetBias, defaults.Optimizer.ClipGradNorm, defaults.Optimizer.Bucket));
+
+        var result = command.Parse("--pool last --forget-bias none --clip-grad-norm NONE --bucket false");
+        Assert.Empty(result.Errors);
+        var original = cli.Bind(result);
+        Assert.Equal((PoolKind.Last, (double?)null, (double?)null, false),
+            (original.Model.Pool, original.Model.ForgetBias, original.Optimizer.ClipGradNorm, original.Optimizer.Bucket));
+
+        var bad = command.Parse("--forget-bias nan");
+        Assert.Contains(bad.Errors, e => e.Message == "--forget-bias takes a number or none, got 'nan'");
+    }
+
+    [Fact]
     public void Model_and_optimizer_flags_set_their_options()
     {
         var (cli, command) = TrainLike();

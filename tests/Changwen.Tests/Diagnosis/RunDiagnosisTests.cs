@@ -16,7 +16,7 @@ public sealed class RunDiagnosisTests
     private static void WriteRun(string dir, IReadOnlyList<double> losses, Func<long, string> gradLine, IEnumerable<string> epochLines,
         bool recordSummary = true)
     {
-        RunFolder.WriteOptions(dir, new TrainOptions { Optimizer = new OptimizerOptions { Lr = 0.001, BatchSize = 64 } });
+        RunFolder.WriteOptions(dir, new TrainOptions { Model = new ModelOptions { Pool = PoolKind.Last }, Optimizer = new OptimizerOptions { Lr = 0.001, BatchSize = 64 } });
         RunFolder.WriteLabels(dir, Enumerable.Range(0, Classes).Select(c => $"类别{c}").ToList());
         if (recordSummary) File.WriteAllText(Path.Combine(dir, Trainer.SummaryFile), """{"train_docs": 6400, "val_docs": 700, "finished": true}""");
         var metrics = new StringBuilder();

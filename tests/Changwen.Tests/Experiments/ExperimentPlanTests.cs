@@ -183,7 +183,15 @@ public sealed class ExperimentPlanTests
     public void Built_in_fixes_plan_tries_each_fix_alone_at_500_and_3000_words_and_together()
     {
         var runs = ExperimentCommand.Resolve(ExperimentPlan.Open("fixes"));
-        var original = new TrainOptions();
+        // The post's LSTM: Changwen's defaults with the fixes switched off.
+        var defaults = new TrainOptions();
+        var original = defaults with
+        {
+            Model = defaults.Model with { Pool = PoolKind.Last, ForgetBias = null },
+            Optimizer = defaults.Optimizer with { ClipGradNorm = null, Bucket = false },
+        };
+        // The combination is what Changwen trains when no flag is given.
+        Assert.Equal(defaults, Assert.Single(runs, r => r.Name == "lstm-500-best").Options);
 
         // The one thing each run changes from the original LSTM at that length.
         var fixes = new (string Suffix, Func<TrainOptions, TrainOptions> Apply)[]

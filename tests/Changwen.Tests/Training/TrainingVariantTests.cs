@@ -132,8 +132,8 @@ public sealed class TrainingVariantTests
         {
             var options = new TrainOptions
             {
-                Model = new ModelOptions { Kind = ModelKind.Lstm, EmbeddingDim = 16, HiddenDim = 16, Pool = pool },
-                Optimizer = new OptimizerOptions { Epochs = 25, Lr = 0.01, BatchSize = 8, Seed = 3, Threads = 1 },
+                Model = new ModelOptions { Kind = ModelKind.Lstm, EmbeddingDim = 16, HiddenDim = 16, Pool = pool, ForgetBias = null },
+                Optimizer = new OptimizerOptions { Epochs = 25, Lr = 0.01, BatchSize = 8, Seed = 3, Threads = 1, ClipGradNorm = null, Bucket = false },
             };
             using var dir = new TempDir();
             using var model = ModelFactory.Create(options.Model, SyntheticCorpus.VocabSize, SyntheticCorpus.Classes, seed: 3);
