@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["pooling"] = PoolingSanity.Run,
     ["lstm-step"] = LstmStepBenchmark.Run,
     ["serve-load"] = ServeLoadBenchmark.Run,
+    ["torch-compare"] = TorchCompareBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
