@@ -251,6 +251,9 @@ public sealed class ExperimentPlanTests
         }
         var fasttext = runs["fasttext-class-weight-none"];
         Assert.Equal((ModelKind.Fasttext, 2, 0.01, 20), (fasttext.Model.Kind, fasttext.Model.WordNgrams, fasttext.Optimizer.Lr, fasttext.Optimizer.Epochs));
+        // fastText and TextCNN as measured: no clipping; fastText in plain shuffled batches.
+        Assert.Equal(((double?)null, false), (fasttext.Optimizer.ClipGradNorm, fasttext.Optimizer.Bucket));
+        Assert.Null(runs["textcnn-class-weight-none"].Optimizer.ClipGradNorm);
         Assert.Equal(1, runs["fasttext-words-only"].Model.WordNgrams);
         Assert.Equal(100_000, runs["fasttext-ngram-buckets-100000"].Model.NgramBuckets);
         var textcnn = runs["textcnn-class-weight-none"];
