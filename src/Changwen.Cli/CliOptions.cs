@@ -96,6 +96,15 @@ public sealed class CliOptions
         foreach (var o in new Option[] { Lr, BatchSize, Epochs, Seed, Threads, NoShuffle, Patience, ClipGradNorm, Bucket, ClassWeight, Sampler }) c.Options.Add(o);
     }
 
+    /// <summary>Every flag that builds <see cref="TrainOptions"/>: what train, diagnose and experiment plans accept.</summary>
+    public void AddTrainingTo(Command c)
+    {
+        AddCorpusTo(c);
+        AddTextTo(c);
+        AddModelTo(c);
+        AddOptimizerTo(c);
+    }
+
     public CorpusOptions Corpus(ParseResult r) => D.Corpus with
     {
         Format = r.GetValue(Format),
@@ -167,8 +176,8 @@ public sealed class CliOptions
         r.GetResult(option) is { Implicit: false } ? r.GetValue(option)! : start;
 
     /// <summary>
-    /// A number flag whose default is on, so it also takes <c>none</c> to switch it off: parsed as NaN, which
-    /// <see cref="GivenOrNone"/> turns into null.
+    /// A number flag whose default is on, so it also takes <c>none</c> to switch it off: parsed as NaN (System.CommandLine
+    /// cannot convert a custom parser's null), which <see cref="GivenOrNone"/> turns into null.
     /// </summary>
     private static Option<double?> NumberOrNone(string name, string description) => new(name)
     {

@@ -28,10 +28,7 @@ public static class DiagnoseCommand
         command.Arguments.Add(path);
         command.Options.Add(json);
         command.Options.Add(cache);
-        cli.AddCorpusTo(command);
-        cli.AddTextTo(command);
-        cli.AddModelTo(command);
-        cli.AddOptimizerTo(command);
+        cli.AddTrainingTo(command);
 
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
         {

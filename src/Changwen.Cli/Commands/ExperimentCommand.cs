@@ -89,10 +89,7 @@ public static class ExperimentCommand
     {
         var cli = new CliOptions();
         var command = new Command("plan");
-        cli.AddCorpusTo(command);
-        cli.AddTextTo(command);
-        cli.AddModelTo(command);
-        cli.AddOptimizerTo(command);
+        cli.AddTrainingTo(command);
         var keys = command.Options.Select(o => o.Name.TrimStart('-')).ToHashSet(StringComparer.Ordinal);
 
         var runs = new List<ExperimentRun>();

@@ -26,10 +26,7 @@ public static class TrainCommand
         command.Options.Add(resume);
         command.Options.Add(cache);
         command.Options.Add(noWatch);
-        cli.AddCorpusTo(command);
-        cli.AddTextTo(command);
-        cli.AddModelTo(command);
-        cli.AddOptimizerTo(command);
+        cli.AddTrainingTo(command);
 
         // The work runs on a pool thread so the action returns a running task at once: System.CommandLine installs its
         // Ctrl+C handler (which cancels ct) only then; a synchronous action would be killed by the first Ctrl+C.
