@@ -7,6 +7,9 @@ namespace Changwen.Training;
 /// <summary>Class probabilities from a trained model, for evaluation, the <c>TextClassifier</c> facade and the server.</summary>
 public static class Predictor
 {
+    /// <summary>Batches smaller than this run on one libtorch thread (see <see cref="TorchRuntime.OneThread"/>).</summary>
+    public const int SmallBatch = 8;
+
     /// <summary>
     /// Softmax probabilities for every row of <paramref name="data"/> (<c>[Count][NumClasses]</c>), computed in eval mode
     /// without gradients, <paramref name="batchSize"/> rows at a time. The model's train/eval mode is restored afterwards.
@@ -26,6 +29,7 @@ public static class Predictor
             foreach (var rows in BatchOrder.Slices(order, batchSize))
             {
                 using var scope = NewDisposeScope();
+                using var threads = rows.Count < SmallBatch ? TorchRuntime.OneThread() : null;
                 var batch = Batch.Create(data, rows);
                 var probabilities = nn.functional.softmax(model.call(batch.Ids, batch.Lengths), 1).data<float>().ToArray();
                 for (var i = 0; i < rows.Count; i++)

@@ -62,6 +62,7 @@ public static class Trainer
             throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it, or train into a new folder");
 
         var threads = TorchRuntime.SetThreads(opt.Threads);
+        TorchRuntime.KeepFreedMemory();
         random.manual_seed(opt.Seed);
         using var optimizer = optim.Adam(model.parameters(), lr: opt.Lr);
         var fingerprint = Fingerprint(options, train, val);
