@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["lstm-step"] = LstmStepBenchmark.Run,
     ["serve-load"] = ServeLoadBenchmark.Run,
     ["torch-compare"] = TorchCompareBenchmark.Run,
+    ["step-profile"] = StepProfile.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

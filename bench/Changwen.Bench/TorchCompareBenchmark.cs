@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace Changwen.Bench;
 
 /// <summary>
-/// <c>torch-compare [--reps N] [--warmup W] [--cases a,b] [--threads K] [--json PATH] [--quick] [--python PATH]</c>
+/// <c>torch-compare [--reps N] [--warmup W] [--cases a,b] [--threads K] [--json PATH] [--quick] [--python PATH] [--reference-lib-path DIR]</c>
 /// (issue 8): Changwen against a PyTorch reference (bench/reference/torch_reference.py), case by case. Each repetition
 /// times Changwen in this process and then the reference in a fresh Python process, alternating, so drifting load
 /// touches both sides alike. Changwen's side is the product code: models from <see cref="ModelFactory"/>, the training
@@ -24,7 +24,7 @@ namespace Changwen.Bench;
 /// </summary>
 public static class TorchCompareBenchmark
 {
-    private const int Classes = 14;
+    internal const int Classes = 14;
     private const int Seed = 1;
 
     /// <summary>One measured case; <see cref="Model"/> is the reference's --model name.</summary>
@@ -55,6 +55,7 @@ public static class TorchCompareBenchmark
         string[]? filter = null;
         var quick = false;
         var python = "/usr/bin/python3";
+        string? libPath = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -67,6 +68,7 @@ public static class TorchCompareBenchmark
                 case "--cases": filter = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--quick": quick = true; break;
                 case "--python": python = Next(); break;
+                case "--reference-lib-path": libPath = Next(); break;
                 default:
                     Console.Error.WriteLine($"torch-compare: unknown argument {args[i]}; cases: {string.Join(", ", AllCases.Select(c => c.Name))}");
                     return 2;
@@ -77,12 +79,13 @@ public static class TorchCompareBenchmark
         var cases = AllCases.Where(c => filter is null || filter.Any(f => c.Name.Contains(f, StringComparison.Ordinal))).ToArray();
         if (cases.Length == 0) { Console.Error.WriteLine($"torch-compare: no case matches; cases: {string.Join(", ", AllCases.Select(c => c.Name))}"); return 2; }
         var threads = TorchRuntime.SetThreads(threadsArg);
+        TorchRuntime.KeepFreedMemory();   // as Trainer.Train does: the training cases are its steps
         var vocab = quick ? 1000 : 50_000;
         var matmulSize = quick ? 256 : 1024;
         var script = Path.Combine(RepoRoot(), "bench", "reference", "torch_reference.py");
         // Changwen asks libgomp for passive waiting (TorchRuntime); the reference gets the same policy so only the code differs.
         var waitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
-        var reference = new Reference(python, script, threads, vocab, waitPolicy);
+        var reference = new Reference(python, script, threads, vocab, waitPolicy, libPath);
 
         Console.Error.WriteLine($"torch-compare: {cases.Length} case(s), {reps} rep(s), warmup {warmup}, {threads} thread(s), OMP_WAIT_POLICY={waitPolicy}{(quick ? ", QUICK (shrunk shapes: not a measurement)" : "")}");
         var csMatmul = MatmulGflops(matmulSize);
@@ -107,15 +110,37 @@ public static class TorchCompareBenchmark
                     Console.Error.WriteLine($"  {c.Name} rep {r + 1}/{reps}: Changwen {cs[^1]:F1}, PyTorch {pyRuns[^1]:F1} {(c.Train ? "ms" : "docs/s")}");
                 }
             }
-            results.Add(new CaseResult(c.Name, c.Model, length, c.Batch, c.Train ? "ms_per_step" : "docs_per_s", cs, pyRuns, Median(cs), Median(pyRuns), Median(cs) / Median(pyRuns)));
+            var flops = c.Train ? StepFlops(c, length) : double.NaN;
+            results.Add(new CaseResult(c.Name, c.Model, length, c.Batch, c.Train ? "ms_per_step" : "docs_per_s", cs, pyRuns, Median(cs), Median(pyRuns),
+                c.Train ? Median(cs) / Median(pyRuns) : Median(pyRuns) / Median(cs),
+                c.Train ? flops / (Median(cs) / 1000) / 1e9 : null, c.Train ? flops / (Median(pyRuns) / 1000) / 1e9 : null));
         }
 
-        var report = new Report(quick, threads, waitPolicy, reps, warmup, vocab, csMatmul, matmulSize,
+        var report = new Report(quick, threads, waitPolicy, reps, warmup, vocab, libPath, csMatmul, matmulSize,
             pyMatmul["gflops"]!.GetValue<double>(), pyMatmul["torch_version"]!.GetValue<string>(),
             pyMatmul["blas"]!.AsArray().Select(b => b!.GetValue<string>()).ToArray(), results);
         Console.WriteLine(Markdown(report));
         if (json is not null) AtomicFile.WriteAllText(json, Json.Serialize(report));
         return 0;
+    }
+
+    /// <summary>
+    /// The multiply-add work of one training step, in FLOPs: the LSTM's gate matmuls, 2·B·T·4H·(E+H) forward (input and
+    /// recurrent), and MergeNet's Conv1d, 2·B·(T−k+1)·E·E·k, each counted three times for forward plus backward (the
+    /// backward pass computes two products per forward one). The embedding lookup, the element-wise gate arithmetic and
+    /// Adam's update are left out, so the GFLOP/s derived from it is a lower bound of what the step achieves.
+    /// </summary>
+    private static double StepFlops(Case c, int length)
+    {
+        const double B = 64, E = 128, H = 128, K = 3;
+        double lstmSteps = length, conv = 0;
+        if (c.Model == "mergenet")
+        {
+            var convOut = length - K + 1;
+            conv = 2 * B * convOut * E * E * K;
+            lstmSteps = Math.Floor(convOut / PoolKernel(c));
+        }
+        return 3 * (conv + 2 * B * lstmSteps * 4 * H * (E + H));
     }
 
     /// <summary>MergeNet's MaxPool1d kernel: 10 at 500 words, 20 at 3000 (from the case's full length, also under --quick).</summary>
@@ -136,16 +161,7 @@ public static class TorchCompareBenchmark
         public ChangwenSide(Case c, int length, int vocab)
         {
             this.c = c;
-            var options = c.Model switch
-            {
-                // The post's networks: the final column, libtorch's forget-gate bias, no clipping.
-                "lstm" => new ModelOptions { Kind = ModelKind.Lstm, Pool = PoolKind.Last, ForgetBias = null },
-                "mergenet" => new ModelOptions { Kind = ModelKind.Mergenet, Pool = PoolKind.Last, ForgetBias = null, PkernelSize = PoolKernel(c) },
-                // Changwen's defaults: mean pooling, forget-gate bias 1, and the optimiser's default clipping.
-                _ => new ModelOptions(),
-            };
-            clip = c.Model == "lstm-fixed" ? new OptimizerOptions().ClipGradNorm : null;
-            model = ModelFactory.Create(options, vocab, Classes, Seed);
+            (model, clip) = CreateModel(c.Model, PoolKernel(c), vocab);
             data = DrawBatch(c.Batch, length, vocab);
             IdSum = data.Ids.Sum(id => (long)id);
             batch = Batch.Create(data, Enumerable.Range(0, c.Batch).ToArray());
@@ -182,8 +198,23 @@ public static class TorchCompareBenchmark
         }
     }
 
+    /// <summary>The reference's --model names as Changwen models, with the gradient clipping each trains with.</summary>
+    internal static (TextClassifierModel Model, double? Clip) CreateModel(string name, int poolKernel, int vocab)
+    {
+        var options = name switch
+        {
+            // The post's networks: the final column, libtorch's forget-gate bias, no clipping.
+            "lstm" => new ModelOptions { Kind = ModelKind.Lstm, Pool = PoolKind.Last, ForgetBias = null },
+            "mergenet" => new ModelOptions { Kind = ModelKind.Mergenet, Pool = PoolKind.Last, ForgetBias = null, PkernelSize = poolKernel },
+            // Changwen's defaults: mean pooling, forget-gate bias 1, and the optimiser's default clipping.
+            "lstm-fixed" => new ModelOptions(),
+            _ => throw new ArgumentException($"unknown model {name}: lstm, mergenet or lstm-fixed"),
+        };
+        return (ModelFactory.Create(options, vocab, Classes, Seed), name == "lstm-fixed" ? new OptimizerOptions().ClipGradNorm : null);
+    }
+
     /// <summary>The batch the reference draws too (make_batch there): SplitMix64 from <see cref="Seed"/>.</summary>
-    private static EncodedDataset DrawBatch(int rows, int length, int vocab)
+    internal static EncodedDataset DrawBatch(int rows, int length, int vocab)
     {
         var state = (ulong)Seed;
         ulong Next()
@@ -224,7 +255,7 @@ public static class TorchCompareBenchmark
     }
 
     /// <summary>Runs bench/reference/torch_reference.py and parses the one JSON line it prints.</summary>
-    private sealed class Reference(string python, string script, int threads, int vocab, string waitPolicy)
+    private sealed class Reference(string python, string script, int threads, int vocab, string waitPolicy, string? libPath)
     {
         public JsonObject Run(string[] args)
         {
@@ -234,6 +265,10 @@ public static class TorchCompareBenchmark
             foreach (var a in new[] { "--threads", Str(threads), "--vocab", Str(vocab), "--classes", Str(Classes), "--seed", Str(Seed) })
                 start.ArgumentList.Add(a);
             start.Environment["OMP_WAIT_POLICY"] = waitPolicy;
+            // Debian's torch links the system libblas.so.3 (netlib's reference BLAS unless an alternative is chosen);
+            // a folder holding another libblas.so.3 (OpenBLAS) gives the reference a tuned BLAS without touching the system.
+            if (libPath is not null)
+                start.Environment["LD_LIBRARY_PATH"] = libPath + (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") is { Length: > 0 } old ? ":" + old : "");
             using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEnd();
@@ -263,9 +298,10 @@ public static class TorchCompareBenchmark
     }
 
     private sealed record CaseResult(string Name, string Model, int Length, int Batch, string Unit,
-        IReadOnlyList<double> Changwen, IReadOnlyList<double> Pytorch, double ChangwenMedian, double PytorchMedian, double Ratio);
+        IReadOnlyList<double> Changwen, IReadOnlyList<double> Pytorch, double ChangwenMedian, double PytorchMedian, double TimeRatio,
+        double? ChangwenGflops, double? PytorchGflops);
 
-    private sealed record Report(bool Quick, int Threads, string OmpWaitPolicy, int Reps, int Warmup, int Vocab,
+    private sealed record Report(bool Quick, int Threads, string OmpWaitPolicy, int Reps, int Warmup, int Vocab, string? ReferenceLibPath,
         double ChangwenMatmulGflops, int MatmulSize, double PytorchMatmulGflops, string PytorchVersion, string[] PytorchBlas,
         IReadOnlyList<CaseResult> Cases);
 
@@ -273,12 +309,15 @@ public static class TorchCompareBenchmark
     {
         var text = new StringBuilder();
         if (r.Quick) text.AppendLine("**QUICK run (shrunk shapes, vocabulary 1,000): checks the harness, measures nothing.**\n");
-        text.AppendLine($"threads {r.Threads}, OMP_WAIT_POLICY={r.OmpWaitPolicy}, {r.Reps} repetition(s) alternating, warmup {r.Warmup}; PyTorch {r.PytorchVersion} ({string.Join("; ", r.PytorchBlas)})\n");
+        text.AppendLine($"threads {r.Threads}, OMP_WAIT_POLICY={r.OmpWaitPolicy}, {r.Reps} repetition(s) alternating, warmup {r.Warmup}; PyTorch {r.PytorchVersion} ({string.Join("; ", r.PytorchBlas)}{(r.ReferenceLibPath is null ? ", system libblas.so.3" : $", libblas.so.3 from {r.ReferenceLibPath}")})\n");
         text.AppendLine($"FP32 matmul {r.MatmulSize}³: Changwen (TorchSharp's libtorch) {r.ChangwenMatmulGflops:F1} GFLOP/s, PyTorch {r.PytorchMatmulGflops:F1} GFLOP/s\n");
-        text.AppendLine("| case | T | batch | unit | Changwen median | PyTorch median | Changwen/PyTorch |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| case | T | batch | unit | Changwen median | PyTorch median | time Changwen/PyTorch | step GFLOP/s Changwen / PyTorch |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var c in r.Cases)
-            text.AppendLine($"| {c.Name} | {c.Length} | {c.Batch} | {(c.Unit == "ms_per_step" ? "ms/step (lower is faster)" : "docs/s (higher is faster)")} | {c.ChangwenMedian:F1} | {c.PytorchMedian:F1} | {c.Ratio:F2} |");
+            text.AppendLine($"| {c.Name} | {c.Length} | {c.Batch} | {(c.Unit == "ms_per_step" ? "ms/step" : "docs/s")} | {c.ChangwenMedian:F1} | {c.PytorchMedian:F1} | " +
+                $"{c.TimeRatio:F2} | {(c.ChangwenGflops is { } g ? $"{g:F1} / {c.PytorchGflops:F1}" : "")} |");
+        text.AppendLine("\ntime Changwen/PyTorch: training, the ratio of ms per step; inference, of the time per document (PyTorch's docs/s over " +
+            "Changwen's). Below 1 Changwen is faster. Step GFLOP/s: the gate matmuls' (and MergeNet's convolution's) FLOPs over the median step time.");
         return text.ToString();
     }
 }
