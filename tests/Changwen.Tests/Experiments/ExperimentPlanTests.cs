@@ -216,6 +216,11 @@ public sealed class ExperimentPlanTests
                 Model = o.Model with { Pool = PoolKind.Mean, ForgetBias = 1 },
                 Optimizer = o.Optimizer with { Bucket = true, ClipGradNorm = 1 },
             }),
+            ("best-max", o => o with
+            {
+                Model = o.Model with { Pool = PoolKind.Max, ForgetBias = 1 },
+                Optimizer = o.Optimizer with { Bucket = true, ClipGradNorm = 1 },
+            }),
         };
         foreach (var maxLen in new[] { 500, 3000 })
         {
