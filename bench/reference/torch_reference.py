@@ -10,7 +10,7 @@ see identical ids, lengths and labels. It prints one JSON line on stdout.
     /usr/bin/python3 bench/reference/torch_reference.py --mode matmul --size 1024
 
 Models: `lstm` (the post's: last column, libtorch's default forget bias, no clipping), `mergenet` (the post's MergeNet,
-last column), `lstm-fixed` (Changwen's default: mean over the real words, forget-gate bias 1, gradients clipped to 1).
+last column), `lstm-fixed` (Changwen's fixes as first measured: mean over the real words, forget-gate bias 1, gradients clipped to 1).
 """
 import argparse
 import json

@@ -30,7 +30,7 @@ public sealed class ModelOptimizerFlagsTests
     {
         var (cli, command) = TrainLike();
         var defaults = cli.Bind(command.Parse([]));
-        Assert.Equal((PoolKind.Mean, 1.0, 1.0, true),
+        Assert.Equal((PoolKind.Max, 1.0, 1.0, true),
             (defaults.Model.Pool, defaults.Model.ForgetBias, defaults.Optimizer.ClipGradNorm, defaults.Optimizer.Bucket));
 
         var result = command.Parse("--pool last --forget-bias none --clip-grad-norm NONE --bucket false");
