@@ -123,6 +123,27 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Small_batches_predict_on_one_thread_with_the_same_probabilities_and_leave_the_thread_count_alone()
+    {
+        var data = SyntheticCorpus.Create(docsPerClass: 6, maxLen: 24, minLen: 10, seed: 9);
+        using var model = ModelFactory.Create(Small(ModelKind.Lstm), SyntheticCorpus.VocabSize, SyntheticCorpus.Classes, seed: 9);
+        var before = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(2);
+            var whole = Predictor.PredictProbabilities(model, data, batchSize: 64);                        // two threads
+            var small = Predictor.PredictProbabilities(model, data, batchSize: Predictor.SmallBatch - 1);  // one thread each
+            Assert.Equal(2, torch.get_num_threads());
+            for (var i = 0; i < data.Count; i++)
+                for (var c = 0; c < whole[i].Length; c++) Assert.Equal(whole[i][c], small[i][c], 1e-6f);
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+    }
+
+    [Fact]
     public void Mergenet_refuses_rows_too_short_for_its_convolution_and_pooling()
     {
         using var model = ModelFactory.Create(Small(ModelKind.Mergenet), 50, 3);
