@@ -75,9 +75,9 @@ public static class StepProfile
         Console.WriteLine($"step-profile: model {name}, T {length}, batch {rows}, {threads} thread(s), {steps} steps, malloc {(tuned ? "tuned by Changwen" : "glibc's settings")}");
         Console.WriteLine("| phase | median ms | share of the step |");
         Console.WriteLine("|---|---|---|");
-        var total = Median(times["step"]);
+        var total = TorchCompareBenchmark.Median(times["step"]);
         foreach (var p in phases)
-            Console.WriteLine($"| {p} | {Median(times[p]):F1} | {Median(times[p]) / total:P0} |");
+            Console.WriteLine($"| {p} | {TorchCompareBenchmark.Median(times[p]):F1} | {TorchCompareBenchmark.Median(times[p]) / total:P0} |");
         Console.WriteLine($"per step: user CPU {(cpu1.User - cpu0.User) / steps:F1} ms, system CPU {(cpu1.System - cpu0.System) / steps:F1} ms, minor page faults {(faults1 - faults0) / (double)steps:N0}");
         return 0;
     }
@@ -94,11 +94,5 @@ public static class StepProfile
         var stat = File.ReadAllText("/proc/self/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return long.Parse(fields[10 - 3], CultureInfo.InvariantCulture);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

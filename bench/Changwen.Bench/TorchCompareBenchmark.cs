@@ -110,10 +110,11 @@ public static class TorchCompareBenchmark
                     Console.Error.WriteLine($"  {c.Name} rep {r + 1}/{reps}: Changwen {cs[^1]:F1}, PyTorch {pyRuns[^1]:F1} {(c.Train ? "ms" : "docs/s")}");
                 }
             }
-            var flops = c.Train ? StepFlops(c, length) : double.NaN;
-            results.Add(new CaseResult(c.Name, c.Model, length, c.Batch, c.Train ? "ms_per_step" : "docs_per_s", cs, pyRuns, Median(cs), Median(pyRuns),
-                c.Train ? Median(cs) / Median(pyRuns) : Median(pyRuns) / Median(cs),
-                c.Train ? flops / (Median(cs) / 1000) / 1e9 : null, c.Train ? flops / (Median(pyRuns) / 1000) / 1e9 : null));
+            var (csMedian, pyMedian) = (Median(cs), Median(pyRuns));
+            // Training figures are ms per step, inference figures documents/s: either way the ratio is of times.
+            double? Gflops(double ms) => c.Train ? StepFlops(c, length) / (ms / 1000) / 1e9 : null;
+            results.Add(new CaseResult(c.Name, c.Model, length, c.Batch, c.Train ? "ms_per_step" : "docs_per_s", cs, pyRuns, csMedian, pyMedian,
+                c.Train ? csMedian / pyMedian : pyMedian / csMedian, Gflops(csMedian), Gflops(pyMedian)));
         }
 
         var report = new Report(quick, threads, waitPolicy, reps, warmup, vocab, libPath, csMatmul, matmulSize,
@@ -291,7 +292,7 @@ public static class TorchCompareBenchmark
         throw new InvalidOperationException("cannot find the repository root (Changwen.slnx) above the benchmark or the current folder");
     }
 
-    private static double Median(IReadOnlyList<double> values)
+    internal static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();
         var mid = sorted.Length / 2;

@@ -79,15 +79,15 @@ public static class TorchRuntime
     /// OpenMP keeps the count per calling thread (libtorch also records it for threads that start later, and the scope
     /// puts that back too).
     /// </summary>
-    public static IDisposable OneThread() => new ThreadCountScope(1);
+    public static IDisposable OneThread() => new OneThreadScope();
 
-    private sealed class ThreadCountScope : IDisposable
+    private sealed class OneThreadScope : IDisposable
     {
         private readonly int previous = torch.get_num_threads();
 
-        public ThreadCountScope(int threads)
+        public OneThreadScope()
         {
-            if (threads != previous) torch.set_num_threads(threads);
+            if (previous != 1) torch.set_num_threads(1);
         }
 
         public void Dispose()
