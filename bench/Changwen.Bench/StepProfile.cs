@@ -60,7 +60,7 @@ public static class StepProfile
             var backward = Lap();
             if (clip is { } maxNorm) nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
             var clipping = Lap();
-            adam.step();
+            TorchRuntime.WithoutCollections(() => adam.step());   // as Trainer.Step does
             loss.item<float>();
             var update = Lap();
             if (s < 0) continue;

@@ -110,7 +110,7 @@ public sealed class FastText : TextClassifierModel
         var device = ids.device;
         var sum = BagSum(embedding, bags.Words, bags.WordOffsets, rows, device);
         if (ngrams is not null) sum = sum + BagSum(ngrams, bags.Bigrams, bags.BigramOffsets, rows, device);
-        var counts = tensor(bags.Counts, device: device).clamp_min(1).unsqueeze(1);
+        var counts = tensor(bags.Counts, device: device).clamp_min(Scalars.One).unsqueeze(1);
         return (sum / counts).MoveToOuterDisposeScope();
     }
 

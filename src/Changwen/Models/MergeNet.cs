@@ -66,6 +66,6 @@ public sealed class MergeNet : TextClassifierModel
         var m = tokenMask.to_type(ScalarType.Float32).unsqueeze(1);                    // [B,1,T]
         m = nn.functional.max_pool1d(m, kernelSize, stride: 1);                           // [B,1,T-k+1]
         m = nn.functional.max_pool1d(m, poolKernel, stride: poolKernel);                  // [B,1,T']
-        return m.squeeze(1).gt(0).MoveToOuterDisposeScope();
+        return m.squeeze(1).gt(Scalars.Zero).MoveToOuterDisposeScope();
     }
 }

@@ -74,15 +74,15 @@ public sealed class SequencePooling : nn.Module<Tensor, Tensor, Tensor>
     private static Tensor Mean(Tensor rOut, Tensor mask)
     {
         var weights = mask.unsqueeze(-1).to_type(rOut.dtype);                      // [B,T,1]
-        var count = weights.sum(1).clamp_min(1);                                   // an empty document averages nothing: 0
+        var count = weights.sum(1).clamp_min(Scalars.One);                                   // an empty document averages nothing: 0
         return (rOut * weights).sum(1) / count;
     }
 
     private static Tensor Max(Tensor rOut, Tensor mask)
     {
-        var values = rOut.masked_fill(mask.logical_not().unsqueeze(-1), double.NegativeInfinity).max(1).values;
+        var values = rOut.masked_fill(mask.logical_not().unsqueeze(-1), Scalars.NegativeInfinity).max(1).values;
         // An empty document would be -inf everywhere; give it zeros instead.
-        return values.masked_fill(mask.any(1).logical_not().unsqueeze(-1), 0);
+        return values.masked_fill(mask.any(1).logical_not().unsqueeze(-1), Scalars.Zero);
     }
 
     private Tensor AttentionPool(Tensor rOut, Tensor mask) =>
@@ -99,8 +99,8 @@ public sealed class SequencePooling : nn.Module<Tensor, Tensor, Tensor>
         var scores = score.call(rOut).squeeze(-1);                                 // [B,T]
         // Empty rows keep their scores so the softmax stays finite (no NaN in the backward pass); zeroed right after.
         var hide = mask.logical_not().logical_and(mask.any(1, keepdim: true));
-        var weights = nn.functional.softmax(scores.masked_fill(hide, double.NegativeInfinity), 1);
-        return weights.masked_fill(mask.logical_not(), 0);
+        var weights = nn.functional.softmax(scores.masked_fill(hide, Scalars.NegativeInfinity), 1);
+        return weights.masked_fill(mask.logical_not(), Scalars.Zero);
     }
 
     /// <summary>Index <c>[B]</c> of each row's last real step; a row without one gets the final column (as <c>last</c>).</summary>
@@ -108,8 +108,9 @@ public sealed class SequencePooling : nn.Module<Tensor, Tensor, Tensor>
     {
         var steps = mask.shape[1];
         var positions = arange(steps, dtype: ScalarType.Int64, device: mask.device).expand(mask.shape[0], steps);
-        var last = positions.masked_fill(mask.logical_not(), -1).max(1).values;
-        return last.masked_fill(last.lt(0), steps - 1);
+        var last = positions.masked_fill(mask.logical_not(), Scalars.MinusOne).max(1).values;
+        using var finalColumn = (steps - 1).ToScalar();
+        return last.masked_fill(last.lt(Scalars.Zero), finalColumn);
     }
 
     /// <summary>Index <c>[B]</c> of each row's first real step; a row without one gets column 0.</summary>
@@ -117,8 +118,9 @@ public sealed class SequencePooling : nn.Module<Tensor, Tensor, Tensor>
     {
         var steps = mask.shape[1];
         var positions = arange(steps, dtype: ScalarType.Int64, device: mask.device).expand(mask.shape[0], steps);
-        var first = positions.masked_fill(mask.logical_not(), steps).min(1).values;
-        return first.masked_fill(first.ge(steps), 0);
+        using var pastTheEnd = steps.ToScalar();
+        var first = positions.masked_fill(mask.logical_not(), pastTheEnd).min(1).values;
+        return first.masked_fill(first.ge(pastTheEnd), Scalars.Zero);
     }
 
     /// <summary><c>values[b, index[b], :]</c> for every row: <c>[B,T,D]</c> and <c>[B]</c> to <c>[B,D]</c>.</summary>

@@ -60,7 +60,7 @@ public abstract class TextClassifierModel : nn.Module<Tensor, Tensor, Tensor>
     protected static Dropout? CreateDropout(ModelOptions options) => options.Dropout > 0 ? nn.Dropout(options.Dropout) : null;
 
     /// <summary>Real (non-pad) positions of <paramref name="ids"/> <c>[B,T]</c>: pad id 0 is never a word, whichever side was padded.</summary>
-    public static Tensor RealTokenMask(Tensor ids) => ids.ne(0);
+    public static Tensor RealTokenMask(Tensor ids) => ids.ne(Scalars.Zero);
 
     /// <summary>An LSTM as the options describe: batch-first, LayerDim layers, bidirectional if asked, initialised as asked.</summary>
     protected static LSTM CreateLstm(ModelOptions options, int inputDim)
@@ -90,8 +90,8 @@ public abstract class TextClassifierModel : nn.Module<Tensor, Tensor, Tensor>
         using var _ = no_grad();
         foreach (var (name, parameter) in lstm.named_parameters())
         {
-            if (name.StartsWith("bias_ih_l", StringComparison.Ordinal)) parameter.narrow(0, hiddenDim, hiddenDim).fill_(bias);
-            else if (name.StartsWith("bias_hh_l", StringComparison.Ordinal)) parameter.narrow(0, hiddenDim, hiddenDim).fill_(0);
+            if (name.StartsWith("bias_ih_l", StringComparison.Ordinal)) { using var value = bias.ToScalar(); parameter.narrow(0, hiddenDim, hiddenDim).fill_(value); }
+            else if (name.StartsWith("bias_hh_l", StringComparison.Ordinal)) parameter.narrow(0, hiddenDim, hiddenDim).fill_(Scalars.Zero);
         }
     }
 

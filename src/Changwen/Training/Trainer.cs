@@ -210,7 +210,8 @@ public static class Trainer
         loss.backward();
         afterBackward?.Invoke();
         double? gradNorm = clipGradNorm is { } maxNorm ? nn.utils.clip_grad_norm_(model.parameters(), maxNorm) : null;
-        optimizer.step();
+        // TorchSharp's Adam passes its coefficients as temporary Scalars: no collection while libtorch reads them.
+        TorchRuntime.WithoutCollections(() => optimizer.step());
         return (logits, loss, gradNorm);
     }
 
