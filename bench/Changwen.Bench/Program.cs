@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["serve-load"] = ServeLoadBenchmark.Run,
     ["torch-compare"] = TorchCompareBenchmark.Run,
     ["step-profile"] = StepProfile.Run,
+    ["scalar-race"] = ScalarRace.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

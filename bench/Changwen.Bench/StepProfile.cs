@@ -39,7 +39,7 @@ public static class StepProfile
         var data = TorchCompareBenchmark.DrawBatch(rows, length, vocab);
         using var batch = Batch.Create(data, Enumerable.Range(0, rows).ToArray());
         model.train();
-        using var adam = optim.Adam(model.parameters(), lr: new OptimizerOptions().Lr);
+        using var adam = new Adam(model.parameters(), new OptimizerOptions().Lr);   // as Trainer.Train does
 
         var phases = new[] { "forward", "loss+backward", "clip", "adam", "step" };
         var times = phases.ToDictionary(p => p, _ => new List<double>());
@@ -60,7 +60,7 @@ public static class StepProfile
             var backward = Lap();
             if (clip is { } maxNorm) nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
             var clipping = Lap();
-            TorchRuntime.WithoutCollections(() => adam.step());   // as Trainer.Step does
+            adam.step();
             loss.item<float>();
             var update = Lap();
             if (s < 0) continue;

@@ -156,7 +156,7 @@ public static class TorchCompareBenchmark
         private readonly TextClassifierModel model;
         private readonly EncodedDataset data;
         private readonly Batch batch;
-        private readonly TorchSharp.Modules.Adam? optimizer;
+        private readonly Adam? optimizer;
         private readonly double? clip;
 
         public ChangwenSide(Case c, int length, int vocab)
@@ -169,7 +169,7 @@ public static class TorchCompareBenchmark
             if (c.Train)
             {
                 model.train();
-                optimizer = optim.Adam(model.parameters(), lr: new OptimizerOptions().Lr);
+                optimizer = new Adam(model.parameters(), new OptimizerOptions().Lr);
             }
         }
 

@@ -109,7 +109,8 @@ public sealed class FastText : TextClassifierModel
         var bags = BuildBags(host, rows, width, ngrams is null ? null : Options.NgramBuckets);
         var device = ids.device;
         var sum = BagSum(embedding, bags.Words, bags.WordOffsets, rows, device);
-        if (ngrams is not null) sum = sum + BagSum(ngrams, bags.Bigrams, bags.BigramOffsets, rows, device);
+        // add(x, alpha) rather than +, whose alpha of 1 is a temporary Scalar (see Scalars).
+        if (ngrams is not null) sum = sum.add(BagSum(ngrams, bags.Bigrams, bags.BigramOffsets, rows, device), Scalars.One);
         var counts = tensor(bags.Counts, device: device).clamp_min(Scalars.One).unsqueeze(1);
         return (sum / counts).MoveToOuterDisposeScope();
     }

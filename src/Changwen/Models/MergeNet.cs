@@ -46,12 +46,26 @@ public sealed class MergeNet : TextClassifierModel
             throw new ArgumentException($"mergenet needs rows of at least {MinSequenceLength} ids, got {ids.shape[1]}");
         using var scope = NewDisposeScope();
         var embeds = embedding.call(ids).permute(0, 2, 1);       // [B,E,T]: Conv1d wants channels first
-        var x = pool.call(nn.functional.relu(bn.call(conv.call(embeds))));  // [B,E,T']
+        var x = pool.call(nn.functional.relu(Normalize(conv.call(embeds))));  // [B,E,T']
         var (rOut, _, _) = lstm.call(x.permute(0, 2, 1));        // [B,T',H] (2H bidirectional)
         var mask = PooledMask(RealTokenMask(ids), Options.KernelSize, Options.PkernelSize);
         var features = readout.call(rOut, mask);
         if (dropout is not null) features = dropout.call(features);
         return fc.call(features).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <c>bn.call(x)</c>, step for step, without its one temporary Scalar: TorchSharp's BatchNorm counts training
+    /// batches with <c>num_batches_tracked.add_(1)</c>, which a collection on another thread can free while libtorch
+    /// reads it (see <see cref="Scalars"/>; <c>bench scalar-race --work models</c> aborted there). The running mean and
+    /// variance are updated by libtorch's batch_norm, with BatchNorm's own momentum and eps.
+    /// </summary>
+    internal BatchNorm1d BatchNorm => bn;
+
+    internal Tensor Normalize(Tensor x)
+    {
+        if (training) bn.num_batches_tracked?.add_(Scalars.One, Scalars.One);
+        return nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, training, bn.momentum!.Value, bn.eps);
     }
 
     /// <summary>

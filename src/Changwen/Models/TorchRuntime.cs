@@ -96,51 +96,6 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="work"/> with the .NET garbage collector held off (a no-GC region, one short full collection
-    /// to enter it). For TorchSharp code that passes numbers to libtorch as temporary <see cref="Scalar"/>s, such as
-    /// <c>Adam.step</c> (<c>exp_avg.mul_(beta1).add_(grad, alpha: 1 - beta1)</c>): nothing references such a Scalar
-    /// once its handle is passed, so a collection during the native call (triggered by another thread's allocations)
-    /// lets the finalizer thread free the value libtorch is reading. It aborted two long chinanews runs in
-    /// <c>Scalar::toFloat</c> ("invalid tag"); TorchSharp 0.107 has no fix (dotnet/TorchSharp#1434, #1496 are open).
-    /// Changwen's own models keep their Scalars alive instead (<see cref="Scalars"/>). Nested and concurrent holds
-    /// share one region, ended by the last to leave; if the budget runs out the runtime collects and the region
-    /// ends early, which is no worse than not holding.
-    /// </summary>
-    public static void WithoutCollections(Action work)
-    {
-        EnterNoCollections();
-        try { work(); }
-        finally { LeaveNoCollections(); }
-    }
-
-    /// <summary>What the managed code of one held section may allocate (all threads) before the runtime collects anyway.</summary>
-    internal const long NoCollectionBudget = 16 << 20;
-
-    private static readonly Lock CollectionLock = new();
-    private static int collectionHolders;
-    private static bool startedRegion;
-
-    private static void EnterNoCollections()
-    {
-        lock (CollectionLock)
-        {
-            if (collectionHolders++ > 0) return;
-            try { startedRegion = GC.TryStartNoGCRegion(NoCollectionBudget); }
-            catch (InvalidOperationException) { startedRegion = false; /* the host's region holds collections off already */ }
-        }
-    }
-
-    private static void LeaveNoCollections()
-    {
-        lock (CollectionLock)
-        {
-            if (--collectionHolders > 0) return;
-            if (startedRegion && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
-            startedRegion = false;
-        }
-    }
-
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int param, int value);
 

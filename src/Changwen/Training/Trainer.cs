@@ -64,7 +64,7 @@ public static class Trainer
         var threads = TorchRuntime.SetThreads(opt.Threads);
         TorchRuntime.KeepFreedMemory();
         random.manual_seed(opt.Seed);
-        using var optimizer = optim.Adam(model.parameters(), lr: opt.Lr);
+        using var optimizer = new Adam(model.parameters(), opt.Lr);
         var fingerprint = Fingerprint(options, train, val);
 
         // Where to start: after the checkpoint's epoch, with metrics.jsonl cut back to what that epoch had written.
@@ -210,8 +210,7 @@ public static class Trainer
         loss.backward();
         afterBackward?.Invoke();
         double? gradNorm = clipGradNorm is { } maxNorm ? nn.utils.clip_grad_norm_(model.parameters(), maxNorm) : null;
-        // TorchSharp's Adam passes its coefficients as temporary Scalars: no collection while libtorch reads them.
-        TorchRuntime.WithoutCollections(() => optimizer.step());
+        optimizer.step();
         return (logits, loss, gradNorm);
     }
 

@@ -167,4 +167,25 @@ public sealed class ModelVariantTests
     {
         Assert.Throws<UserInputException>(() => ModelFactory.Create(Small(ModelKind.Lstm) with { ForgetBias = double.NaN }, Vocab, Classes));
     }
+
+    [Fact]
+    public void Mergenets_batch_norm_matches_torchsharps_in_training_and_in_eval()
+    {
+        using var ours = (MergeNet)ModelFactory.Create(Small(ModelKind.Mergenet), Vocab, Classes, seed: 9);
+        using var theirs = (MergeNet)ModelFactory.Create(Small(ModelKind.Mergenet), Vocab, Classes, seed: 9);
+        random.manual_seed(3);
+        using var batch = randn(4, 8, 12) * 3 + 1;
+        foreach (var training in new[] { true, true, false })
+        {
+            ours.train(training);
+            theirs.train(training);
+            using var a = ours.Normalize(batch);
+            using var b = theirs.BatchNorm.call(batch);
+            Assert.Equal(b.data<float>().ToArray(), a.data<float>().ToArray());
+        }
+        Assert.Equal(theirs.BatchNorm.running_mean!.data<float>().ToArray(), ours.BatchNorm.running_mean!.data<float>().ToArray());
+        Assert.Equal(theirs.BatchNorm.running_var!.data<float>().ToArray(), ours.BatchNorm.running_var!.data<float>().ToArray());
+        Assert.Equal(2L, ours.BatchNorm.num_batches_tracked!.item<long>());
+        Assert.Equal(2L, theirs.BatchNorm.num_batches_tracked!.item<long>());
+    }
 }

@@ -37,7 +37,7 @@ public sealed class TrainingVariantTests
         set_num_threads(1);
         var options = Options(1);
         using var model = ModelFactory.Create(options.Model, SyntheticCorpus.VocabSize, SyntheticCorpus.Classes, seed: 1);
-        using var optimizer = optim.Adam(model.parameters(), lr: 0.01);
+        using var optimizer = new Changwen.Training.Adam(model.parameters(), lr: 0.01);
         using var scope = NewDisposeScope();
         var batch = Batch.Create(Train, Enumerable.Range(0, 16).ToArray());
 
