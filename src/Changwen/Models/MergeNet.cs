@@ -54,14 +54,15 @@ public sealed class MergeNet : TextClassifierModel
         return fc.call(features).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The BatchNorm1d whose parameters and running statistics <see cref="Normalize"/> uses (for tests).</summary>
+    internal BatchNorm1d BatchNorm => bn;
+
     /// <summary>
     /// <c>bn.call(x)</c>, step for step, without its one temporary Scalar: TorchSharp's BatchNorm counts training
     /// batches with <c>num_batches_tracked.add_(1)</c>, which a collection on another thread can free while libtorch
     /// reads it (see <see cref="Scalars"/>; <c>bench scalar-race --work models</c> aborted there). The running mean and
     /// variance are updated by libtorch's batch_norm, with BatchNorm's own momentum and eps.
     /// </summary>
-    internal BatchNorm1d BatchNorm => bn;
-
     internal Tensor Normalize(Tensor x)
     {
         if (training) bn.num_batches_tracked?.add_(Scalars.One, Scalars.One);

@@ -74,7 +74,7 @@ public sealed class SequencePooling : nn.Module<Tensor, Tensor, Tensor>
     private static Tensor Mean(Tensor rOut, Tensor mask)
     {
         var weights = mask.unsqueeze(-1).to_type(rOut.dtype);                      // [B,T,1]
-        var count = weights.sum(1).clamp_min(Scalars.One);                                   // an empty document averages nothing: 0
+        var count = weights.sum(1).clamp_min(Scalars.One);                         // an empty document averages nothing: 0
         return (rOut * weights).sum(1) / count;
     }
 

@@ -63,7 +63,7 @@ public sealed class TextCnn : TextClassifierModel
         {
             var width = Widths[i];
             var activations = nn.functional.relu(conv[i].call(embeds));                 // [B,F,T-w+1]
-            var realWindow = nn.functional.max_pool1d(mask, width, stride: 1).gt(Scalars.Zero);    // [B,1,T-w+1]: a word in the window
+            var realWindow = nn.functional.max_pool1d(mask, width, stride: 1).gt(Scalars.Zero); // [B,1,T-w+1]: a word in the window
             var max = activations.masked_fill(realWindow.logical_not(), Scalars.NegativeInfinity).max(2).values;
             // A document without words has no window: zeros instead of -inf.
             pooled.Add(max.masked_fill(realWindow.squeeze(1).any(1, keepdim: true).logical_not(), Scalars.Zero));
