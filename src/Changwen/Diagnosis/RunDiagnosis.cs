@@ -26,10 +26,11 @@ public static class RunDiagnosis
         var diagnosisPath = Path.Combine(runDir, DiagnosisLog.FileName);
         var recorded = File.Exists(diagnosisPath) ? DiagnosisLog.Read(diagnosisPath) : null;
         var steps = MetricsLog.Read(metricsPath).Steps;
+        var validationCounts = DiagnosisRecords.Read(metricsPath).Predictions.FirstOrDefault()?.Actual;
 
         var log = new DiagnosisLog();
         if (recorded is not null) log.Add(recorded);
-        log.Add(Replay(new TrainingWatcher(Context(runDir, options, classes, steps, recorded)), metricsPath));
+        log.Add(Replay(new TrainingWatcher(Context(runDir, options, classes, steps, validationCounts, recorded)), metricsPath));
         return log.Findings;
     }
 
@@ -68,10 +69,12 @@ public static class RunDiagnosis
     /// What the watcher needs, from the run folder: class count and learning rate from the options; steps per epoch from
     /// summary.json's training documents (else the steps recorded in epoch 1); the padding and label-order causes from
     /// the pre-training findings. Without diagnosis.json, post-padding with pool "last" is taken to mean the classifier
-    /// reads padding, with its share unknown.
+    /// reads padding, with its share unknown. The class shares of the prior loss are the validation set's, recorded with
+    /// the predictions (Changwen's own split is stratified, so they are the training shares to within a document per
+    /// class); without them the prior loss is ln C.
     /// </summary>
     private static WatchContext Context(string runDir, TrainOptions options, IReadOnlyList<string> classes,
-        List<StepRecord> steps, IReadOnlyList<Finding>? recorded)
+        List<StepRecord> steps, IReadOnlyList<long>? validationCounts, IReadOnlyList<Finding>? recorded)
     {
         var summaryPath = Path.Combine(runDir, Trainer.SummaryFile);
         var trainDocs = 0;
@@ -95,6 +98,7 @@ public static class RunDiagnosis
             ReadsLastPaddedStep = recorded is null ? options.Encoding.Pad == PadSide.Post && Models.ModelFactory.ReadsLastColumn(options.Model) : padding is not null,
             ShareEndingInPadding = share,
             LabelOrderedUnshuffled = recorded?.Any(f => f.Code == FindingCode.LabelOrderedUnshuffled) == true,
+            PriorLoss = validationCounts is null ? null : WatchContext.PriorLossOf(validationCounts, options.Optimizer),
         };
     }
 }

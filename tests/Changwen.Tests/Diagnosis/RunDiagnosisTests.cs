@@ -81,6 +81,25 @@ public sealed class RunDiagnosisTests
     }
 
     [Fact]
+    public void A_run_stuck_at_the_class_frequencies_is_a_plateau_judged_from_the_recorded_validation_counts()
+    {
+        // Validation counts 300 of one class and 30 of each other: answering the shares costs 1.93, not ln 14 = 2.64.
+        long[] actual = [.. Enumerable.Range(0, Classes).Select(c => c == 0 ? 300L : 30L)];
+        var prior = -actual.Sum(n => (double)n / actual.Sum() * Math.Log((double)n / actual.Sum()));
+        var predictions = Invariant($$"""{"type":"predictions","epoch":1,"predicted":[{{string.Join(",", actual.Select((_, c) => c == 0 ? 690 : 0))}}],"actual":[{{string.Join(",", actual)}}]}""");
+        var random = new Random(24);
+        using var dir = new TempDir();
+        WriteRun(dir.Path, Enumerable.Range(0, 2 * StepsPerEpoch).Select(_ => prior + 0.04 * Gaussian(random)).ToList(),
+            step => Invariant($$$"""{"type":"grad","epoch":EPOCH,"step":{{{step}}},"groups":{"embedding":0.01,"lstm layer 0":0.05,"classifier":0.3}}"""),
+            [EpochLine(1, prior, 0.43, prior, 0.43) + "\n" + predictions, EpochLine(2, prior, 0.43, prior, 0.43)]);
+
+        var plateau = Assert.Single(RunDiagnosis.Explain(dir.Path), f => f.Code == FindingCode.Plateau);
+        Assert.Equal(StepsPerEpoch, plateau.Step);
+        Assert.Contains("class-frequency level", plateau.Message);
+        Assert.Equal(prior, (double)plateau.Evidence["prior_loss"], 4);
+    }
+
+    [Fact]
     public void A_healthy_run_explains_to_nothing()
     {
         using var dir = new TempDir();

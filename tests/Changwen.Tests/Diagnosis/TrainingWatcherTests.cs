@@ -69,6 +69,65 @@ public sealed class TrainingWatcherTests
         Assert.Single(FeedLosses(watcher, FlatAtChance(14, 20, seed: 8), 10), f => f.Code == FindingCode.Plateau);
     }
 
+    [Fact]
+    public void Loss_flat_at_the_class_frequency_level_on_unbalanced_classes_is_a_plateau()
+    {
+        // thucnews' shape: 14 classes whose shares cost 2.17 to answer, far under ln 14 = 2.64 and its 5% band.
+        var watcher = new TrainingWatcher(Context(padded: true) with { PriorLoss = 2.17 });
+        var random = new Random(31);
+        var found = FeedLosses(watcher, Enumerable.Range(0, 250).Select(_ => 2.17 + 0.04 * Gaussian(random)), 200);
+
+        var plateau = Assert.Single(found, f => f.Code == FindingCode.Plateau);
+        Assert.Equal(200, plateau.Step);
+        Assert.Contains("class-frequency level", plateau.Message);
+        Assert.Contains("--pool true-last or --pad pre", plateau.Message);
+        Assert.Equal(2.17, (double)plateau.Evidence["prior_loss"], 3);
+    }
+
+    [Fact]
+    public void The_same_flat_loss_is_no_plateau_when_the_classes_are_balanced()
+    {
+        // With balanced classes 2.17 is well under ln 14: the model has learned something from the words.
+        var watcher = new TrainingWatcher(Context(padded: true) with { PriorLoss = Math.Log(14) });
+        var random = new Random(31);
+        Assert.Empty(FeedLosses(watcher, Enumerable.Range(0, 250).Select(_ => 2.17 + 0.04 * Gaussian(random)), 200));
+    }
+
+    [Fact]
+    public void Loss_flat_at_ln_C_is_still_a_plateau_at_chance_when_the_prior_loss_is_lower()
+    {
+        var watcher = new TrainingWatcher(Context() with { PriorLoss = 2.17 });
+        var plateau = Assert.Single(FeedLosses(watcher, FlatAtChance(14, 250, seed: 32), 200));
+        Assert.Contains("stayed at chance", plateau.Message);
+    }
+
+    [Fact]
+    public void A_healthy_run_passes_the_class_frequency_level_within_the_epoch()
+    {
+        var watcher = new TrainingWatcher(Context(padded: true) with { PriorLoss = 2.17 });
+        Assert.Empty(FeedLosses(watcher, Falling(14, 600, 200, seed: 33), 200));
+    }
+
+    [Fact]
+    public void The_prior_loss_is_the_entropy_of_the_class_shares_unless_the_loss_balances_them()
+    {
+        long[] counts = [300, 100];
+        var entropy = -(0.75 * Math.Log(0.75) + 0.25 * Math.Log(0.25));
+        Assert.Equal(entropy, WatchContext.PriorLossOf(counts, new OptimizerOptions())!.Value, 12);
+        Assert.Equal(Math.Log(2), WatchContext.PriorLossOf(counts, new OptimizerOptions { ClassWeight = ClassWeighting.Balanced })!.Value, 12);
+        Assert.Equal(Math.Log(2), WatchContext.PriorLossOf(counts, new OptimizerOptions { Sampler = SamplerKind.Balanced })!.Value, 12);
+        Assert.Equal(Math.Log(3), WatchContext.PriorLossOf([5, 5, 5], new OptimizerOptions())!.Value, 12);
+        Assert.Null(WatchContext.PriorLossOf([0, 0], new OptimizerOptions()));
+    }
+
+    [Fact]
+    public void The_context_of_a_run_takes_its_prior_loss_from_the_training_labels()
+    {
+        var train = Dataset(10, [5, 5, 5, 5], [0, 0, 0, 1]);
+        var context = WatchContext.For(new TrainOptions(), ["甲", "乙"], train, readsLastStep: false, corpusOrderedByLabel: false);
+        Assert.Equal(-(0.75 * Math.Log(0.75) + 0.25 * Math.Log(0.25)), context.PriorLoss!.Value, 12);
+    }
+
     // ---- lr-too-high
 
     [Fact]
