@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Changwen.Bundle;
+using Changwen.Diagnosis;
 using Changwen.Evaluation;
 using Changwen.IO;
 using Changwen.Training;
@@ -30,9 +31,12 @@ public enum RunStatus
 /// <param name="LeftChanceAtEpoch">For a stalled run: the first later epoch whose training loss fell below the stall
 /// threshold (a slow start rather than a stall that lasts); null when none did.</param>
 /// <param name="Error">The failure message of a failed run.</param>
+/// <param name="Watched">What the training watcher finds in the run's recorded metrics (<see cref="RunDiagnosis.Explain"/>,
+/// the findings made during training only); null before the run recorded any.</param>
 public sealed record RunRow(
     string Name, IReadOnlyList<PlanSetting> Overrides, RunStatus Status, TrainingSummary? Summary,
-    IReadOnlyList<EpochPoint> Epochs, double? Epoch1TrainLoss, int? NumClasses, bool? Stalled, int? LeftChanceAtEpoch, string? Error);
+    IReadOnlyList<EpochPoint> Epochs, double? Epoch1TrainLoss, int? NumClasses, bool? Stalled, int? LeftChanceAtEpoch, string? Error,
+    IReadOnlyList<Finding>? Watched = null);
 
 /// <summary>
 /// The experiment's report: <c>report.md</c> and <c>report.html</c> (a table of the runs, the stall rule, and the
@@ -104,7 +108,18 @@ public static class ExperimentReport
         }
         bool? stalled = epoch1Loss is { } loss && numClasses is { } c ? IsStalled(loss, c) : null;
         var leftChance = stalled == true ? epochs.FirstOrDefault(e => !IsStalled(e.TrainLoss, numClasses!.Value))?.Epoch : null;
-        return new RunRow(run.Name, run.Overrides, status, summary, epochs, epoch1Loss, numClasses, stalled, leftChance, error);
+        return new RunRow(run.Name, run.Overrides, status, summary, epochs, epoch1Loss, numClasses, stalled, leftChance, error,
+            numClasses >= 2 && File.Exists(metricsPath) ? Watch(runDir) : null);
+    }
+
+    /// <summary>
+    /// The findings the watcher makes replaying the run, so the report names a stall the ln C rule cannot see (a model
+    /// stuck at the class frequencies) and its cause; the checks made before training are left to diagnosis.json.
+    /// </summary>
+    private static IReadOnlyList<Finding>? Watch(string runDir)
+    {
+        try { return RunDiagnosis.Explain(runDir).Where(f => f.Epoch is not null || f.Step is not null).ToList(); }
+        catch (UserInputException) { return null; } // a damaged file costs the row its findings; the run reports it on resume
     }
 
     private static TrainingSummary? ReadSummary(string runDir)
@@ -143,10 +158,10 @@ public static class ExperimentReport
         IReadOnlyList<RunRow> Rows, int? NumClasses, bool Drawn);
 
     private static readonly string[] Columns =
-        ["run", "options", "status", "best val accuracy", "best epoch", "test accuracy", "test macro-F1", "final train loss", "stalled", "s / epoch"];
+        ["run", "options", "status", "best val accuracy", "best epoch", "test accuracy", "test macro-F1", "final train loss", "stalled", "watcher", "s / epoch"];
 
-    /// <summary>The column of the stalled verdict (text, not a number).</summary>
-    private static readonly int StalledColumn = Array.IndexOf(Columns, "stalled");
+    /// <summary>The columns after the options that hold text, not numbers: the stalled verdict and the watcher's findings.</summary>
+    private static readonly int[] TextColumns = [Array.IndexOf(Columns, "stalled"), Array.IndexOf(Columns, "watcher")];
 
     /// <summary>The cells of one row, as plain text (each format escapes them its own way).</summary>
     private static string[] Cells(RunRow r)
@@ -170,6 +185,12 @@ public static class ExperimentReport
             s?.TestMacroF1 is { } macroF1 ? macroF1.ToString("F4", CultureInfo.InvariantCulture) : "—",
             hasEpochs ? s!.FinalTrainLoss.ToString("F3", CultureInfo.InvariantCulture) : "—",
             r.Stalled switch { true => r.LeftChanceAtEpoch is { } n ? $"yes, until epoch {n}" : "yes", false => "no", null => "—" },
+            r.Watched switch
+            {
+                null => "—",
+                [] => "none",
+                var found => string.Join("; ", found.Select(f => f.Step is { } step ? $"{f.Code} (step {step})" : $"{f.Code} (epoch {f.Epoch})")),
+            },
             hasEpochs ? s!.SecondsPerEpoch.ToString("F1", CultureInfo.InvariantCulture) : "—",
         ];
     }
@@ -191,7 +212,8 @@ public static class ExperimentReport
         (numClasses is { } c ? $" = {StallFraction * Math.Log(c):F3} (C = {c} classes, ln C = {Math.Log(c):F3})" : "") +
         ", i.e. after a whole epoch the loss is still within 5 % of that of a uniform guess; \"until epoch N\" names the first " +
         "later epoch whose mean training loss fell below that line (a slow start rather than a lasting stall). " +
-        "With unbalanced classes a model that only learned the class frequencies sits below ln C; compare its loss curve too.";
+        "With unbalanced classes a model that only learned the class frequencies sits below ln C: the watcher column names it " +
+        "(plateau), with the other findings the training watcher makes replaying the run (changwen diagnose RUN_DIR explains each).";
 
     private static string ToMarkdown(ReportHeader h)
     {
@@ -260,7 +282,7 @@ public static class ExperimentReport
                 html.Append(i switch
                 {
                     1 when cells[i] != "—" => $"<td><code>{text}</code></td>",
-                    >= 3 when i != StalledColumn => $"<td class=\"num\">{text}</td>",
+                    >= 3 when !TextColumns.Contains(i) => $"<td class=\"num\">{text}</td>",
                     _ => $"<td>{text}</td>",
                 });
             }

@@ -1,4 +1,5 @@
 using Changwen.Bundle;
+using Changwen.Diagnosis;
 using Changwen.Experiments;
 using Changwen.IO;
 using Changwen.Training;
@@ -86,10 +87,10 @@ public sealed class ExperimentReportTests
         var md = File.ReadAllText(Path.Combine(dir.Path, ExperimentReport.MarkdownFile));
         Assert.Contains("# Experiment: my-plan.yaml", md);
         Assert.Contains("Every run: `epochs=3`", md);
-        Assert.Contains("| flat | `max-len=500` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 1.331 | yes | 12.5 |", md);
-        Assert.Contains("| slow-start | `lr=0.0003` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.832 | yes, until epoch 3 | 12.5 |", md);
-        Assert.Contains("| learns | `max-len=50` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.416 | no | 12.5 |", md);
-        Assert.Contains("| midway | `pool=true-last` | started | — | — | — | — | — | yes | — |", md);
+        Assert.Contains("| flat | `max-len=500` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 1.331 | yes | none | 12.5 |", md);
+        Assert.Contains("| slow-start | `lr=0.0003` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.832 | yes, until epoch 3 | none | 12.5 |", md);
+        Assert.Contains("| learns | `max-len=50` | finished | 45.00 % | 3 | 38.00 % | 0.3125 | 0.416 | no | none | 12.5 |", md);
+        Assert.Contains("| midway | `pool=true-last` | started | — | — | — | — | — | yes | none | — |", md);
         Assert.Contains("| broken | `max-len=0` | failed: --max-len must be at least 1, got 0 | — |", md);
         Assert.Contains("| later\\|next | — | not started |", md);
         Assert.Contains("at least 0.95 × ln C = 1.317 (C = 4 classes, ln C = 1.386)", md);
@@ -108,6 +109,30 @@ public sealed class ExperimentReportTests
         Assert.Contains("<tr class=\"stalled\"><td>flat</td>", html);
         Assert.Contains("<code>/data/新闻</code>", html);
         Assert.DoesNotContain("<script", html);
+    }
+
+    [Fact]
+    public void The_watcher_column_names_a_plateau_the_watcher_finds_replaying_the_run()
+    {
+        using var dir = new TempDir();
+        var runDir = ExperimentReport.RunDir(dir.Path, "stuck");
+        WriteRun(runDir, [Ln4, Ln4], finished: true);
+        // 40 steps an epoch at ln C, as a stalled run records them: judged after 50 steps (the watcher's least).
+        var random = new Random(5);
+        var metrics = new List<byte>();
+        for (var step = 1; step <= 80; step++)
+        {
+            var epoch = (step - 1) / 40 + 1;
+            metrics.AddRange(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = step, Loss = (float)(Ln4 + 0.02 * (random.NextDouble() - 0.5)) }));
+            if (step % 40 == 0)
+                metrics.AddRange(MetricsLog.Line(new EpochRecord { Epoch = epoch, TrainLoss = Ln4, ValLoss = Ln4, TrainAccuracy = 0.25, ValAccuracy = 0.25, Seconds = 1, Lr = 0.001 }));
+        }
+        File.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), metrics.ToArray());
+
+        var row = Assert.Single(ExperimentReport.Write(dir.Path, "seed", [], [Planned("stuck")]));
+
+        Assert.Equal(FindingCode.Plateau, Assert.Single(row.Watched!).Code);
+        Assert.Contains("| yes | plateau (step 50) | 12.5 |", File.ReadAllText(Path.Combine(dir.Path, ExperimentReport.MarkdownFile)));
     }
 
     [Fact]
