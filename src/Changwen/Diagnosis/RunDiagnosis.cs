@@ -71,7 +71,9 @@ public static class RunDiagnosis
     /// the pre-training findings. Without diagnosis.json, post-padding with pool "last" is taken to mean the classifier
     /// reads padding, with its share unknown. The class shares of the prior loss are the validation set's, recorded with
     /// the predictions (Changwen's own split is stratified, so they are the training shares to within a document per
-    /// class); without them the prior loss is ln C.
+    /// class); without them the prior loss is ln C. The path to the step read is exact for the post's last step on
+    /// post-padded, unbucketed rows (the whole row); otherwise it comes from the median document length the truncation
+    /// check recorded, and is unknown without it.
     /// </summary>
     private static WatchContext Context(string runDir, TrainOptions options, IReadOnlyList<string> classes,
         List<StepRecord> steps, IReadOnlyList<long>? validationCounts, IReadOnlyList<Finding>? recorded)
@@ -99,6 +101,15 @@ public static class RunDiagnosis
             ShareEndingInPadding = share,
             LabelOrderedUnshuffled = recorded?.Any(f => f.Code == FindingCode.LabelOrderedUnshuffled) == true,
             PriorLoss = validationCounts is null ? null : WatchContext.PriorLossOf(validationCounts, options.Optimizer),
+            MedianPathToReadStep = PathToReadStep(options, recorded),
         };
+    }
+
+    private static double? PathToReadStep(TrainOptions options, IReadOnlyList<Finding>? recorded)
+    {
+        if (!WatchContext.ReadsOneStep(options.Model)) return null;
+        var truncation = recorded?.FirstOrDefault(f => f.Code == FindingCode.Truncation);
+        int? medianWords = truncation?.Evidence.TryGetValue("median_words", out var m) == true && m is double median ? (int)median : null;
+        return WatchContext.PathToReadStep(medianWords, options.Encoding.MaxLen, options);
     }
 }

@@ -26,6 +26,12 @@ public sealed record WatchContext
     /// shares the loss weighs (<see cref="PriorLossOf"/>). Below ln C when classes are unbalanced; null means ln C.
     /// </summary>
     public double? PriorLoss { get; init; }
+    /// <summary>
+    /// When the classifier reads one LSTM step (pool last or true-last, one direction): the median number of steps from a
+    /// document's first word to that step, the path the error travels back to the early words. Null when it pools over
+    /// the words (mean, max, attention), reads both directions, or the path is unknown.
+    /// </summary>
+    public double? MedianPathToReadStep { get; init; }
 
     /// <summary>The context of a run about to train on <paramref name="train"/> with <paramref name="options"/>.</summary>
     /// <param name="readsLastStep"><c>options.Model.Pool == PoolKind.Last</c>: the classifier reads the final row position.</param>
@@ -43,7 +49,28 @@ public sealed record WatchContext
             ShareEndingInPadding = exposure.ShareEndingInPadding,
             LabelOrderedUnshuffled = sorted && !options.Optimizer.Shuffle,
             PriorLoss = PriorLossOf(CountClasses(train.Labels, classes.Count), options.Optimizer),
+            MedianPathToReadStep = ReadsOneStep(options.Model) && train.Count > 0
+                ? PaddingExposure.Median(train.Lengths.Select(length => PathToReadStep(length, train.MaxLen, options)!.Value).ToArray())
+                : null,
         };
+    }
+
+    /// <summary>True when the classifier reads a single step of one LSTM direction (pool last or true-last).</summary>
+    public static bool ReadsOneStep(ModelOptions model) =>
+        model.Kind is ModelKind.Lstm or ModelKind.Mergenet && model.Pool is PoolKind.Last or PoolKind.TrueLast && !model.Bidirectional;
+
+    /// <summary>
+    /// LSTM steps from the first word of a document of <paramref name="length"/> words to the step read: the whole row
+    /// for the post's last step on post-padded rows of <paramref name="maxLen"/> (a bucketed batch is cut to its longest
+    /// document, about this one's length), else the words; MergeNet's LSTM steps are pooled, p words each. Null when
+    /// the length matters and is unknown.
+    /// </summary>
+    public static int? PathToReadStep(int? length, int maxLen, TrainOptions options)
+    {
+        var wholeRow = options.Model.Pool == PoolKind.Last && options.Encoding.Pad == PadSide.Post && !options.Optimizer.Bucket;
+        if (!wholeRow && length is null) return null;
+        var words = wholeRow ? maxLen : Math.Min(length!.Value, maxLen);
+        return options.Model.Kind == ModelKind.Mergenet ? Math.Max(1, words / options.Model.PkernelSize) : words;
     }
 
     /// <summary>
@@ -102,6 +129,10 @@ public sealed class TrainingWatcher
     // Overfitting: training set (almost) memorised while validation stopped improving for 2 epochs and its loss rose.
     public const double MemorisedTrainAccuracy = 0.98;
     public const int EpochsWithoutImprovement = 2;
+    // A long path: the post's LSTM learned at 50 words and stalled at 500; in Changwen's runs reading the true last word
+    // or pre-padding at 500 words still stalled on fudan, where pooling over the words did not. A stall with a path of
+    // a few hundred steps or more names it.
+    public const int LongPathSteps = 200;
 
     private readonly WatchContext context;
     private readonly double chance;
@@ -295,7 +326,7 @@ public sealed class TrainingWatcher
         Evidence = new Dictionary<string, object>
         {
             ["loss"] = Round(smoothed), ["chance_loss"] = Round(chance), ["prior_loss"] = Round(prior), ["lowest_loss"] = Round(lowestSmoothed), ["steps"] = stepsSeen,
-            ["cause"] = context.ReadsLastPaddedStep ? FindingCode.PaddingLastStep : context.LabelOrderedUnshuffled ? FindingCode.LabelOrderedUnshuffled : "unknown",
+            ["cause"] = context.ReadsLastPaddedStep ? FindingCode.PaddingLastStep : context.LabelOrderedUnshuffled ? FindingCode.LabelOrderedUnshuffled : LongPath ? "long-path" : "unknown",
         },
     };
 
@@ -305,6 +336,8 @@ public sealed class TrainingWatcher
     /// </summary>
     private bool AtPriorLevel(double smoothed) =>
         prior < (1 - PlateauBand) * chance && Math.Abs(smoothed - prior) < Math.Abs(smoothed - chance);
+
+    private bool LongPath => context.MedianPathToReadStep >= LongPathSteps;
 
     /// <summary>The known causes of a stalled or one-class run, each with its fix; else what to try.</summary>
     private string Causes()
@@ -316,6 +349,8 @@ public sealed class TrainingWatcher
                 : "The classifier reads the last step, which is padding: use --pool true-last or --pad pre");
         if (context.LabelOrderedUnshuffled)
             causes.Add("Training data is sorted by label and not shuffled: drop --no-shuffle");
+        if (causes.Count == 0 && LongPath)
+            causes.Add(Inv($"The classifier reads one step, a median {context.MedianPathToReadStep:0} LSTM steps after a document's first word, so the error reaches the early words only through them: use --pool max (or mean, attention), which gives every word a direct path"));
         if (causes.Count == 0)
             causes.Add(Inv($"Try another learning rate, e.g. --lr {Lr(context.Lr / 10)} or --lr {Lr(context.Lr * 3)}"));
         return string.Join("; ", causes);

@@ -128,6 +128,58 @@ public sealed class TrainingWatcherTests
         Assert.Equal(-(0.75 * Math.Log(0.75) + 0.25 * Math.Log(0.25)), context.PriorLoss!.Value, 12);
     }
 
+    [Fact]
+    public void A_stall_while_reading_one_step_far_from_the_first_words_names_the_long_path_and_pool_max()
+    {
+        var watcher = new TrainingWatcher(Context() with { MedianPathToReadStep = 500 });
+        var plateau = Assert.Single(FeedLosses(watcher, FlatAtChance(14, 250, seed: 34), 200));
+        Assert.Contains("a median 500 LSTM steps after a document's first word", plateau.Message);
+        Assert.Contains("use --pool max", plateau.Message);
+        Assert.DoesNotContain("--lr", plateau.Message);
+        Assert.Equal("long-path", plateau.Evidence["cause"]);
+    }
+
+    [Fact]
+    public void A_short_path_to_the_step_read_is_no_cause_and_the_learning_rate_advice_stays()
+    {
+        var watcher = new TrainingWatcher(Context() with { MedianPathToReadStep = 50 });
+        var plateau = Assert.Single(FeedLosses(watcher, FlatAtChance(14, 250, seed: 35), 200));
+        Assert.Contains("--lr", plateau.Message);
+        Assert.Equal("unknown", plateau.Evidence["cause"]);
+    }
+
+    [Theory]
+    [InlineData(PoolKind.Last, PadSide.Post, false, false, 100.0)] // the post: the whole padded row
+    [InlineData(PoolKind.Last, PadSide.Post, true, false, 30.0)]   // buckets cut rows to about the document
+    [InlineData(PoolKind.Last, PadSide.Pre, false, false, 30.0)]
+    [InlineData(PoolKind.TrueLast, PadSide.Post, false, false, 30.0)]
+    [InlineData(PoolKind.TrueLast, PadSide.Post, false, true, null)] // two directions: the backward one reaches the first words
+    [InlineData(PoolKind.Max, PadSide.Post, false, false, null)]
+    [InlineData(PoolKind.Mean, PadSide.Post, false, false, null)]
+    public void The_path_to_the_step_read_is_the_median_document_or_the_whole_padded_row(PoolKind pool, PadSide pad, bool bucket, bool bidirectional, double? expected)
+    {
+        var train = Dataset(100, [10, 30, 30, 80, 100], [0, 1, 0, 1, 0]);
+        var options = new TrainOptions
+        {
+            Encoding = new EncodingOptions { MaxLen = 100, Pad = pad },
+            Model = new ModelOptions { Kind = ModelKind.Lstm, Pool = pool, Bidirectional = bidirectional },
+            Optimizer = new OptimizerOptions { Bucket = bucket },
+        };
+        Assert.Equal(expected, WatchContext.For(options, ["甲", "乙"], train, readsLastStep: pool == PoolKind.Last, corpusOrderedByLabel: false).MedianPathToReadStep);
+    }
+
+    [Fact]
+    public void MergeNet_pools_the_path_by_its_pool_kernel()
+    {
+        var options = new TrainOptions
+        {
+            Encoding = new EncodingOptions { MaxLen = 3000 },
+            Model = new ModelOptions { Kind = ModelKind.Mergenet, Pool = PoolKind.Last, PkernelSize = 20 },
+            Optimizer = new OptimizerOptions { Bucket = false },
+        };
+        Assert.Equal(150, WatchContext.PathToReadStep(null, 3000, options));
+    }
+
     // ---- lr-too-high
 
     [Fact]
