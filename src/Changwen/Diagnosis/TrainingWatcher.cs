@@ -114,9 +114,13 @@ public sealed class TrainingWatcher
     public const int MaxPlateauSteps = 1000;
     // lr-too-high: a smoothed loss 1.5× above chance means updates overshoot: the model is worse than guessing.
     public const double LossAboveChance = 1.5;
-    // Collapse: almost every validation prediction is one class which is not the bulk of the validation set.
+    // Collapse: almost every validation prediction is one class which is not the bulk of the validation set, at the
+    // end of two epochs in a row. One epoch is not enough: on small corpora healthy runs (max pooling, 50 words) also
+    // answer one class after their first epoch and leave it in the second, while the stalled runs of
+    // docs/experiments.md answered one class for several epochs (and the plateau rule names a stall early anyway).
     public const double CollapsePredictedShare = 0.9;
     public const double CollapseTrueShareBelow = 0.5;
+    public const int CollapseEpochs = 2;
     // Vanishing: the LSTM's gradient three orders of magnitude below the classifier's, for 30 records in a row
     // (single small values happen; a sustained gap means the LSTM does not learn).
     public const double VanishingRatio = 1e3;
@@ -147,6 +151,7 @@ public sealed class TrainingWatcher
 
     private readonly Queue<double> recentGradientNorms = new();
     private int vanishingStreak;
+    private int collapsedEpochs;
     private readonly List<EpochRecord> epochs = [];
 
     public TrainingWatcher(WatchContext context)
@@ -268,15 +273,17 @@ public sealed class TrainingWatcher
         var top = Enumerable.Range(0, predicted.Count).MaxBy(c => predicted[c]);
         var predictedShare = (double)predicted[top] / total;
         var trueShare = top < actual.Count ? (double)actual[top] / valDocs : 0;
-        if (predictedShare <= CollapsePredictedShare || trueShare >= CollapseTrueShareBelow) return;
+        collapsedEpochs = predictedShare > CollapsePredictedShare && trueShare < CollapseTrueShareBelow ? collapsedEpochs + 1 : 0;
+        if (collapsedEpochs < CollapseEpochs) return;
         var name = context.ClassNames is { } names && top < names.Count ? names[top] : Inv($"class {top}");
         Report(found, new Finding
         {
             Code = FindingCode.Collapse, Severity = Severity.Warning, Epoch = epoch,
-            Message = Inv($"epoch {epoch}: {Percent(predictedShare)} of validation predictions are {name}, which is {Percent(trueShare)} of the validation set: the model predicts one class. {Causes()}"),
+            Message = Inv($"epochs {epoch - collapsedEpochs + 1}–{epoch}: {Percent(predictedShare)} of validation predictions are {name}, which is {Percent(trueShare)} of the validation set: the model predicts one class. {Causes()}"),
             Evidence = new Dictionary<string, object>
             {
                 ["class"] = name, ["predicted_share"] = Round(predictedShare), ["true_share"] = Round(trueShare),
+                ["epochs"] = collapsedEpochs,
             },
         });
     }

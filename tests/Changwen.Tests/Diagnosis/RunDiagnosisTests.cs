@@ -43,7 +43,7 @@ public sealed class RunDiagnosisTests
         var chance = Math.Log(Classes);
         WriteRun(dir, FlatAtChance(Classes, 2 * StepsPerEpoch, seed: 21).ToList(),
             step => Invariant($$$"""{"type":"grad","epoch":EPOCH,"step":{{{step}}},"groups":{"embedding":1e-08,"lstm layer 0":2e-07,"classifier":0.01}}"""),
-            [EpochLine(1, chance, 0.07, chance, 0.071) + "\n" + OneClassPredictions(1), EpochLine(2, chance, 0.07, chance, 0.071)],
+            [EpochLine(1, chance, 0.07, chance, 0.071) + "\n" + OneClassPredictions(1), EpochLine(2, chance, 0.07, chance, 0.071) + "\n" + OneClassPredictions(2)],
             recordSummary);
     }
 

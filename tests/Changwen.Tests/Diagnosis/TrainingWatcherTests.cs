@@ -219,16 +219,29 @@ public sealed class TrainingWatcherTests
     // ---- collapse
 
     [Fact]
-    public void Val_predictions_on_one_minor_class_are_a_collapse()
+    public void Val_predictions_on_one_minor_class_for_two_epochs_are_a_collapse()
     {
         var watcher = new TrainingWatcher(Context(classes: 3, labelOrdered: true));
-        var found = watcher.OnEpoch(Epoch(1, 0.4, 0.33, 1.1, 0.3), valPredicted: [1, 2, 97], valActual: [30, 35, 35]);
+        Assert.Empty(watcher.OnEpoch(Epoch(1, 0.4, 0.33, 1.1, 0.3), valPredicted: [3, 2, 95], valActual: [30, 35, 35]));
+        var found = watcher.OnEpoch(Epoch(2, 0.4, 0.33, 1.1, 0.3), valPredicted: [1, 2, 97], valActual: [30, 35, 35]);
         var collapse = Assert.Single(found);
         Assert.Equal(FindingCode.Collapse, collapse.Code);
+        Assert.Equal(2, collapse.Epoch);
+        Assert.Contains("epochs 1–2", collapse.Message);
         Assert.Contains("类2", collapse.Message);
         Assert.Contains("97%", collapse.Message);
         Assert.Contains("drop --no-shuffle", collapse.Message);
         Assert.Equal(0.97, (double)collapse.Evidence["predicted_share"], 6);
+    }
+
+    [Fact]
+    public void One_collapsed_epoch_that_the_next_epoch_leaves_is_not_a_collapse()
+    {
+        // Healthy small-corpus runs answer one class after their first epoch and spread out in the second.
+        var watcher = new TrainingWatcher(Context(classes: 3));
+        Assert.Empty(watcher.OnEpoch(Epoch(1, 0.4, 0.33, 1.1, 0.3), valPredicted: [1, 2, 97], valActual: [30, 35, 35]));
+        Assert.Empty(watcher.OnEpoch(Epoch(2, 0.6, 0.6, 0.9, 0.6), valPredicted: [30, 40, 30], valActual: [30, 35, 35]));
+        Assert.Empty(watcher.OnEpoch(Epoch(3, 0.7, 0.7, 0.8, 0.7), valPredicted: [1, 2, 97], valActual: [30, 35, 35]));
     }
 
     [Fact]
