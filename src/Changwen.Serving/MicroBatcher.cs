@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Changwen.Bundle;
+using Changwen.Models;
 
 namespace Changwen.Serving;
 
@@ -77,6 +78,7 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     private void Run()
     {
+        TorchRuntime.FlushDenormals();   // per thread; as in training
         var reader = queue.Reader;
         var batch = new List<Job>();
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())

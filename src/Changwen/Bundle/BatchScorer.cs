@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Changwen.IO;
+using Changwen.Models;
 
 namespace Changwen.Bundle;
 
@@ -130,6 +131,7 @@ public static class BatchScorer
         using var work = new System.Collections.Concurrent.BlockingCollection<(Chunk Chunk, TaskCompletionSource<ScoredChunk> Done)>();
         var workers = Enumerable.Range(0, options.ChunksInFlight).Select(_ => new Thread(() =>
         {
+            TorchRuntime.FlushDenormals();   // per thread; as in training
             foreach (var (chunk, done) in work.GetConsumingEnumerable())
             {
                 if (cancel.IsCancellationRequested) { done.TrySetCanceled(cancel); continue; }

@@ -64,6 +64,44 @@ public static class TorchRuntime
 
     private static readonly Lock MallocLock = new();
 
+    /// <summary>
+    /// Asks libtorch to flush denormal floats to zero on the calling thread (the FTZ and DAZ bits of x86's MXCSR), as
+    /// PyTorch's <c>torch.set_flush_denormal(True)</c> does; TorchSharp 0.107 does not expose it, so this calls libtorch's
+    /// own <c>at::Context::setFlushDenormal</c>. Why: an LSTM's gradient shrinks as it flows back through hundreds of
+    /// steps until it reaches the denormal range (below 1.2e-38), and Intel cores compute on denormals through a
+    /// microcode assist, tens of times slower. Measured on this project's Xeon (bench <c>step-profile</c>, LSTM, 500
+    /// words, one thread): loss and backward took 2,608 ms a step with denormals and 257 ms flushed (docs/benchmarks.md).
+    /// The values flushed are below anything a float32 model can use. The setting is per thread and threads inherit it
+    /// from the thread that creates them (libtorch's OpenMP workers start at its first parallel operation), so call it on
+    /// each thread that runs libtorch, before its first operation. Idempotent. Skipped when the environment sets
+    /// <c>CHANGWEN_KEEP_DENORMALS=1</c> (to compare with a run that kept them). Returns whether flushing is in force;
+    /// false where the CPU or the libtorch build cannot, and then nothing changed.
+    /// </summary>
+    public static bool FlushDenormals() =>
+        Environment.GetEnvironmentVariable(KeepDenormalsVariable) != "1" && SetDenormalFlushing(true);
+
+    /// <summary>Turns flushing denormals to zero on or off for the calling thread; false where it cannot.</summary>
+    internal static bool SetDenormalFlushing(bool on)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return false;
+        // A static member (Context.h), so the flag is the only argument. It sets or clears MXCSR's FTZ and DAZ bits and
+        // returns false where the CPU lacks DAZ.
+        var setFlushDenormal = LibtorchExport("_ZN2at7Context16setFlushDenormalEb"); // static bool at::Context::setFlushDenormal(bool)
+        if (setFlushDenormal == 0) return false;
+        unsafe { return ((delegate* unmanaged<byte, byte>)setFlushDenormal)(on ? (byte)1 : (byte)0) != 0; }
+    }
+
+    /// <summary>Set to 1, <see cref="FlushDenormals"/> leaves the CPU's handling of denormal floats alone.</summary>
+    public const string KeepDenormalsVariable = "CHANGWEN_KEEP_DENORMALS";
+
+    /// <summary>The address of a symbol of libtorch_cpu (loaded by TorchSharp from the package's native folder), or 0.</summary>
+    private static nint LibtorchExport(string symbol)
+    {
+        _ = torch.get_num_threads();   // makes TorchSharp load libtorch first
+        return NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library)
+               && NativeLibrary.TryGetExport(library, symbol, out var address) ? address : 0;
+    }
+
     /// <summary>Sets libtorch's intra-op threads; 0 means one per core.</summary>
     public static int SetThreads(int threads)
     {

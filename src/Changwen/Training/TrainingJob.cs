@@ -59,6 +59,8 @@ public static class TrainingJob
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
         IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true)
     {
+        // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
+        TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
