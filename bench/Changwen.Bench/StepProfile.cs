@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Changwen.Bench;
 
 /// <summary>
-/// <c>step-profile [--model lstm|mergenet|lstm-fixed] [--len T] [--threads K] [--steps N]</c> (issue 8): where one
+/// <c>step-profile [--model lstm|mergenet|lstm-fixed] [--len T] [--threads K] [--steps N] [--flush-denormals] [--pool-thread]</c> (issue 8): where one
 /// training step's time goes, on the batch and model of <c>torch-compare</c>. Times the phases of
 /// <see cref="Trainer.Step"/> separately — forward, loss + zero_grad + backward, gradient clipping, Adam — with the
 /// median over N steps, and the process's user and system CPU time and minor page faults per step (from
@@ -18,7 +18,7 @@ public static class StepProfile
 {
     public static int Run(string[] args)
     {
-        var (name, length, threadsArg, steps) = ("lstm", 500, 0, 10);
+        var (name, length, threadsArg, steps, flush, onPool) = ("lstm", 500, 0, 10, false, false);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -28,11 +28,22 @@ public static class StepProfile
                 case "--len": length = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--threads": threadsArg = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--flush-denormals": flush = true; break;
+                case "--pool-thread": onPool = true; break;
                 default: Console.Error.WriteLine($"step-profile: unknown argument {args[i]}"); return 2;
             }
         }
+        // The CLI trains on a thread-pool thread (so System.CommandLine can handle Ctrl+C); glibc gives such threads
+        // their own malloc arena, which behaves differently from the main thread's for large blocks.
+        return onPool ? Task.Run(() => Profile(name, length, threadsArg, steps, flush, onPool)).GetAwaiter().GetResult()
+            : Profile(name, length, threadsArg, steps, flush, onPool);
+    }
+
+    private static int Profile(string name, int length, int threadsArg, int steps, bool flush, bool onPool)
+    {
         var threads = TorchRuntime.SetThreads(threadsArg);
         var tuned = TorchRuntime.KeepFreedMemory();   // as Trainer.Train does
+        var flushed = flush && TorchRuntime.FlushDenormals();
         const int vocab = 50_000, rows = 64;
         var (model, clip) = TorchCompareBenchmark.CreateModel(name, length >= 3000 ? 20 : 10, vocab);
         using var _ = model;
@@ -72,7 +83,7 @@ public static class StepProfile
         }
         var (cpu1, faults1) = (CpuTimes(), MinorFaults());
 
-        Console.WriteLine($"step-profile: model {name}, T {length}, batch {rows}, {threads} thread(s), {steps} steps, malloc {(tuned ? "tuned by Changwen" : "glibc's settings")}");
+        Console.WriteLine($"step-profile: model {name}, T {length}, batch {rows}, {threads} thread(s), {steps} steps, malloc {(tuned ? "tuned by Changwen" : "glibc's settings")}, denormals {(flushed ? "flushed" : "kept")}, on {(onPool ? "a pool" : "the main")} thread");
         Console.WriteLine("| phase | median ms | share of the step |");
         Console.WriteLine("|---|---|---|");
         var total = TorchCompareBenchmark.Median(times["step"]);

@@ -20,13 +20,14 @@ foreach (var command in new[]
 try
 {
     // Our own handler below prints user errors as one line; anything else is a bug and keeps its stack trace.
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+    // Training runs on this (the main) thread; see MainThreadWork for why.
+    return MainThreadWork.Serve(() => root.Parse(args).InvokeAsync(new InvocationConfiguration
     {
         EnableDefaultExceptionHandler = false,
         // Ctrl+C cancels the command's token; training stops after the current batch and says how to resume. Give it
         // time to get there (the default, 2 s, can end the process mid-batch on long documents).
         ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
-    });
+    }));
 }
 catch (UserInputException e)
 {

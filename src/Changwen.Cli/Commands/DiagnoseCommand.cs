@@ -30,7 +30,7 @@ public static class DiagnoseCommand
         command.Options.Add(cache);
         cli.AddTrainingTo(command);
 
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
+        command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
             var target = r.GetValue(path)!;
             var output = r.InvocationConfiguration.Output;
@@ -69,7 +69,7 @@ public static class DiagnoseCommand
                 PrintFindings(output, findings, heading);
             }
             return 0;
-        }, CancellationToken.None));
+        }));
         return command;
     }
 

@@ -27,8 +27,8 @@ public static class ExperimentCommand
         command.Arguments.Add(data);
         foreach (var o in new Option[] { output, resume, only, cache, threads, show, list }) command.Options.Add(o);
 
-        // On a pool thread, as in train: System.CommandLine installs its Ctrl+C handler only once the action returns a task.
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
+        // Queued for the main thread, as in train: System.CommandLine installs its Ctrl+C handler only once the action returns a task.
+        command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
             var stdout = r.InvocationConfiguration.Output;
             if (r.GetValue(list))
@@ -76,7 +76,7 @@ public static class ExperimentCommand
             stdout.WriteLine($"report: {Path.Combine(full, ExperimentReport.MarkdownFile)} and {ExperimentReport.HtmlFile}");
             // Scripts should notice a failed run even though the experiment went on.
             return rows.Any(row => row.Status == RunStatus.Failed) ? 1 : 0;
-        }, CancellationToken.None));
+        }));
         return command;
     }
 

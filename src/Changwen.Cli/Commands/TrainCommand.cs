@@ -28,9 +28,10 @@ public static class TrainCommand
         command.Options.Add(noWatch);
         cli.AddTrainingTo(command);
 
-        // The work runs on a pool thread so the action returns a running task at once: System.CommandLine installs its
-        // Ctrl+C handler (which cancels ct) only then; a synchronous action would be killed by the first Ctrl+C.
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() =>
+        // The work is queued for the main thread (MainThreadWork: glibc keeps large tensor memory only there) so the action
+        // returns a task at once: System.CommandLine installs its Ctrl+C handler (which cancels ct) only then; a
+        // synchronous action would be killed by the first Ctrl+C.
+        command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
             var options = cli.Bind(r);
             var dataPath = r.GetValue(data)!;
@@ -51,7 +52,7 @@ public static class TrainCommand
             }
             PrintSummary(stdout, result);
             return 0;
-        }, CancellationToken.None));
+        }));
         return command;
     }
 
