@@ -33,10 +33,7 @@ public static class TorchRuntime
     /// megabytes (the gate pre-activations of a 64 × 500 batch are 65 MB), so every step paid for page faults on fresh
     /// memory: at 500 words about 100,000 minor faults and as much system as user CPU time per step (bench
     /// <c>step-profile</c>). Raising the mmap threshold to 1 GiB, the trim threshold to 2 GiB and the top pad to 256 MB
-    /// cut that to about 9,000 faults and the step from 786 to 581 ms. At 3000 words libtorch's LSTM asks for two blocks
-    /// of 1.9 and 2.0 GB a step, so the mmap threshold is now the most mallopt takes (2 GiB - 1) and trimming is off:
-    /// 441,000 faults and 3.3 s a step became 64,000 and 1.9 s (docs/benchmarks.md). Only the main thread's arena can
-    /// keep blocks above 64 MB (see the CLI's MainThreadWork). The cost: the resident size
+    /// cut that to about 9,000 faults and the step from 786 to 581 ms (docs/benchmarks.md). The cost: the resident size
     /// stays at the high-water mark of the run, which a training run reaches every step anyway; so training asks for it
     /// (<see cref="Training.Trainer"/>), and a server, whose requests vary, keeps glibc's defaults. Process-wide and
     /// idempotent; skipped when the user tunes malloc through the environment. Returns whether the settings are in force.
@@ -50,8 +47,7 @@ public static class TorchRuntime
             try
             {
                 // mallopt returns 1 on success; M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_THRESHOLD = -3 (malloc.h).
-                // A trim threshold of -1 becomes SIZE_MAX inside glibc: never trim.
-                MallocTuned = mallopt(-3, int.MaxValue) == 1 & mallopt(-1, -1) == 1 & mallopt(-2, 256 << 20) == 1;
+                MallocTuned = mallopt(-3, 1 << 30) == 1 & mallopt(-1, int.MaxValue) == 1 & mallopt(-2, 256 << 20) == 1;
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { /* not glibc (musl): keep its defaults */ }
             return MallocTuned;
