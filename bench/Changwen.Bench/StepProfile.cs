@@ -33,8 +33,8 @@ public static class StepProfile
                 default: Console.Error.WriteLine($"step-profile: unknown argument {args[i]}"); return 2;
             }
         }
-        // The CLI trains on a thread-pool thread (so System.CommandLine can handle Ctrl+C); glibc gives such threads
-        // their own malloc arena, which behaves differently from the main thread's for large blocks.
+        // The CLI trained on a thread-pool thread until it moved to the main thread (MainThreadWork), and library callers
+        // still may: glibc gives such threads their own malloc arena, which maps every block above 64 MB afresh.
         return onPool ? Task.Run(() => Profile(name, length, threadsArg, steps, flush, onPool)).GetAwaiter().GetResult()
             : Profile(name, length, threadsArg, steps, flush, onPool);
     }

@@ -10,9 +10,9 @@ namespace Changwen.Cli;
 /// in page by page and unmapped again at every step; only the main thread's arena grows one heap and keeps those blocks
 /// for the next step (<see cref="Changwen.Models.TorchRuntime.KeepFreedMemory"/>). Measured with bench
 /// <c>step-profile --threads 1 --flush-denormals</c>, one LSTM training step at 500 words: 347 ms and 17,774 minor page
-/// faults on the main thread against 478 ms and 72,355 on a pool thread (docs/benchmarks.md). The command's action still returns a task at once, so
-/// System.CommandLine's Ctrl+C handling is unchanged. Without <see cref="Serve{T}"/> running (the tests invoke commands
-/// directly) the work runs on a pool thread as before.
+/// faults on the main thread against 478 ms and 72,355 on a pool thread (docs/benchmarks.md). The command's action
+/// still returns a task at once, so System.CommandLine's Ctrl+C handling is unchanged. Without <see cref="Serve{T}"/>
+/// running (the tests invoke commands directly) the work runs on a pool thread as before.
 /// </summary>
 public static class MainThreadWork
 {

@@ -84,12 +84,15 @@ public static class TorchRuntime
     internal static bool SetDenormalFlushing(bool on)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return false;
+        var setFlushDenormal = SetFlushDenormalExport.Value;
+        if (setFlushDenormal == 0) return false;
         // A static member (Context.h), so the flag is the only argument. It sets or clears MXCSR's FTZ and DAZ bits and
         // returns false where the CPU lacks DAZ.
-        var setFlushDenormal = LibtorchExport("_ZN2at7Context16setFlushDenormalEb"); // static bool at::Context::setFlushDenormal(bool)
-        if (setFlushDenormal == 0) return false;
         unsafe { return ((delegate* unmanaged<byte, byte>)setFlushDenormal)(on ? (byte)1 : (byte)0) != 0; }
     }
+
+    /// <summary>static bool at::Context::setFlushDenormal(bool), looked up once.</summary>
+    private static readonly Lazy<nint> SetFlushDenormalExport = new(() => LibtorchExport("_ZN2at7Context16setFlushDenormalEb"));
 
     /// <summary>Set to 1, <see cref="FlushDenormals"/> leaves the CPU's handling of denormal floats alone.</summary>
     public const string KeepDenormalsVariable = "CHANGWEN_KEEP_DENORMALS";
