@@ -25,6 +25,8 @@ public sealed class CliOptions
     public readonly Option<TokenizerKind?> Tokenizer = Enum<TokenizerKind>("--tokenizer", "word (jieba, default) or char.");
     public readonly Option<string?> UserDict = new("--user-dict") { Description = "jieba user dictionary file." };
     public readonly Option<string?> StopWords = new("--stop-words") { Description = "Stop-word list, one word per line." };
+    public readonly Option<TextNormalization?> Normalize = Enum<TextNormalization>("--normalize",
+        $"Unicode normalisation of every text before tokenizing, in training and prediction: none, or nfkc (full-width letters, digits and punctuation to ASCII, compatibility forms folded) (default: {Kebab(D.Tokenizer.Normalize)}).");
     public readonly Option<int> MinCount = new("--min-count") { Description = "Drop words seen fewer times in train.", DefaultValueFactory = _ => D.Vocabulary.MinCount };
     public readonly Option<int> MaxVocab = new("--max-vocab") { Description = "Keep at most this many words (0 = all).", DefaultValueFactory = _ => D.Vocabulary.MaxVocab };
 
@@ -81,7 +83,7 @@ public sealed class CliOptions
 
     public void AddTextTo(Command c)
     {
-        foreach (var o in new Option[] { Tokenizer, UserDict, StopWords, MinCount, MaxVocab, MaxLen, Truncate, Pad }) c.Options.Add(o);
+        foreach (var o in new Option[] { Tokenizer, UserDict, StopWords, Normalize, MinCount, MaxVocab, MaxLen, Truncate, Pad }) c.Options.Add(o);
     }
 
     public void AddModelTo(Command c)
@@ -126,6 +128,7 @@ public sealed class CliOptions
                 Kind = r.GetValue(Tokenizer) ?? o.Tokenizer.Kind,
                 UserDictionary = r.GetValue(UserDict) ?? o.Tokenizer.UserDictionary,
                 StopWords = r.GetValue(StopWords) ?? o.Tokenizer.StopWords,
+                Normalize = r.GetValue(Normalize) ?? o.Tokenizer.Normalize,
             },
             Vocabulary = o.Vocabulary with { MinCount = r.GetValue(MinCount), MaxVocab = r.GetValue(MaxVocab) },
             Encoding = o.Encoding with

@@ -36,9 +36,28 @@ public sealed record CorpusOptions
 
 public enum TokenizerKind { Word, Char }
 
+/// <summary>Unicode normalisation applied to every text before it is tokenized, in training and in prediction alike.</summary>
+public enum TextNormalization
+{
+    /// <summary>The text as read.</summary>
+    None,
+    /// <summary>NFKC: full-width letters, digits and punctuation to their ASCII forms, compatibility characters folded.</summary>
+    Nfkc,
+}
+
 /// <summary>How text becomes tokens.</summary>
 public sealed record TokenizerOptions
 {
+    /// <summary>
+    /// Version 2 keeps every character outside the Basic Multilingual Plane whole: jieba never emits half of a
+    /// surrogate pair and the char tokenizer gives one token per grapheme (an emoji with its skin-tone modifier, a flag).
+    /// Version 1 (runs written before, whose options.json has no version) cut such characters into UTF-16 halves (jieba)
+    /// or code points (char); it is kept so those runs tokenize exactly as they were trained.
+    /// </summary>
+    public int Version { get; init; } = CurrentVersion;
+    public const int CurrentVersion = 2;
+    /// <summary>Unicode normalisation before tokenizing.</summary>
+    public TextNormalization Normalize { get; init; } = TextNormalization.None;
     /// <summary><c>word</c>: jieba segmentation (as in the original experiments); <c>char</c>: one token per character.</summary>
     public TokenizerKind Kind { get; init; } = TokenizerKind.Word;
     /// <summary>Optional jieba user dictionary (one word per line, optionally with a frequency).</summary>

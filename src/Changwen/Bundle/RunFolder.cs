@@ -54,7 +54,8 @@ public static class RunFolder
     /// <summary>
     /// The options a run was trained with. Settings an older options.json does not mention take the value that Changwen
     /// used when it wrote the file, not today's default: before the fixed LSTM became the default, a run read the last
-    /// padded step, kept libtorch's forget-gate bias, did not clip and did not bucket.
+    /// padded step, kept libtorch's forget-gate bias, did not clip and did not bucket; before tokenizer version 2, the
+    /// tokenizers cut characters outside the Basic Multilingual Plane apart and nothing was normalised.
     /// </summary>
     public static TrainOptions ReadOptions(string runDir)
     {
@@ -66,6 +67,7 @@ public static class RunFolder
             {
                 FillMissing(root, "model", ("pool", "last"), ("forget_bias", null));
                 FillMissing(root, "optimizer", ("clip_grad_norm", null), ("bucket", false));
+                FillMissing(root, "tokenizer", ("version", 1), ("normalize", "none"));
                 text = root.ToJsonString();
             }
         }

@@ -7,19 +7,31 @@ namespace Changwen.Text;
 /// Whitespace tokens are dropped, and so are stop words when a list is given.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Each document is cut whole by jieba. Remembering the tokens of repeated clauses was measured and rejected: 24% of
 /// the block characters in the chinanews training file repeat, yet holding a million remembered pieces cost more in
 /// garbage collection than it saved (docs/benchmarks.md).
+/// </para>
+/// <para>
+/// jieba.NET works on UTF-16 chars: it emits every char outside its Chinese-word pattern as a token of its own, so a
+/// character outside the Basic Multilingual Plane (𠮷, 𩸽, every emoji) came out as two surrogate halves, which no
+/// file can hold. From <see cref="TokenizerOptions.Version"/> 2 on, each grapheme that contains such a character
+/// (👍🏽, 🇨🇳, 👨‍👩‍👧 included) is a token of its own, and jieba cuts the text between them. Those characters are outside
+/// jieba's Chinese-word pattern, so jieba's own blocks end there already: the words around them are cut as before.
+/// </para>
 /// </remarks>
 public sealed class JiebaTokenizer : ITokenizer
 {
     private readonly UserDictionary? userDictionary;
     private readonly IReadOnlySet<string>? stopWords;
+    private readonly int version;
 
-    public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null)
+    public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null,
+        int version = TokenizerOptions.CurrentVersion)
     {
         this.userDictionary = userDictionary;
         this.stopWords = stopWords;
+        this.version = version;
     }
 
     public string[] Tokenize(string text)
@@ -27,11 +39,34 @@ public sealed class JiebaTokenizer : ITokenizer
         var tokens = new List<string>();
         using (JiebaDictionary.Enter(userDictionary))
         {
-            foreach (var word in JiebaDictionary.Segmenter.Cut(text, cutAll: false, hmm: true))
-                if (!string.IsNullOrWhiteSpace(word) && (stopWords is null || !stopWords.Contains(word)))
-                    tokens.Add(word);
+            if (version < 2 || !Graphemes.HasSurrogates(text)) Cut(text, tokens);
+            else CutAroundAstralGraphemes(text, tokens);
         }
         return tokens.ToArray();
+    }
+
+    private void CutAroundAstralGraphemes(string text, List<string> tokens)
+    {
+        var runStart = 0;
+        foreach (var (start, length) in Graphemes.Spans(text))
+        {
+            if (!Graphemes.HasSurrogates(text.AsSpan(start, length))) continue;
+            if (start > runStart) Cut(text[runStart..start], tokens);
+            // Unpaired surrogates (possible only in text that did not come from a file) become U+FFFD.
+            Add(Graphemes.WellFormedWithoutWhitespace(text.AsSpan(start, length)), tokens);
+            runStart = start + length;
+        }
+        if (runStart < text.Length) Cut(text[runStart..], tokens);
+    }
+
+    private void Cut(string text, List<string> tokens)
+    {
+        foreach (var word in JiebaDictionary.Segmenter.Cut(text, cutAll: false, hmm: true)) Add(word, tokens);
+    }
+
+    private void Add(string word, List<string> tokens)
+    {
+        if (!string.IsNullOrWhiteSpace(word) && (stopWords is null || !stopWords.Contains(word))) tokens.Add(word);
     }
 }
 

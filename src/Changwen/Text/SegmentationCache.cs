@@ -17,8 +17,11 @@ namespace Changwen.Text;
 /// </summary>
 public static class SegmentationCache
 {
-    /// <summary>Bump whenever the layout or the meaning of the tokens changes.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// Bump whenever the layout or the meaning of the tokens changes. 2: jieba no longer cuts characters outside the
+    /// Basic Multilingual Plane into surrogate halves (files of version 1 may hold such halves).
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private static readonly byte[] HeaderMagic = "CWSEG\r\n\x1A"u8.ToArray();
     private static readonly byte[] TrailerMagic = "CWSEGEND"u8.ToArray();

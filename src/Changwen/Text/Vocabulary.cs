@@ -78,13 +78,44 @@ public sealed class Vocabulary
         return all == 0 ? 0 : (double)unknown / all;
     }
 
-    /// <summary>Writes <c>vocab.tsv</c>: <c>token&lt;TAB&gt;count</c> per line, line n (from 0) holds id n. Atomic.</summary>
+    /// <summary>
+    /// Writes <c>vocab.tsv</c>: <c>token&lt;TAB&gt;count</c> per line, line n (from 0) holds id n, UTF-8. Atomic.
+    /// A token that <see cref="Load"/> could not read back as itself is refused before anything is written, so a run
+    /// never spends its training time on a vocabulary that cannot load.
+    /// </summary>
+    /// <exception cref="UserInputException">A token holds a tab, a line break or an unpaired surrogate.</exception>
     public void Save(string path)
     {
         var text = new StringBuilder();
         for (var i = 0; i < tokens.Length; i++)
+        {
+            if (WhyUnwritable(tokens[i]) is { } problem)
+                throw UserInputException.At(path, null,
+                    $"cannot save token {i} '{Escape(tokens[i])}': it {problem}, so the vocabulary could not be read back. " +
+                    "Remove that character from the corpus (or the tokenizer's word list) and train again");
             text.Append(tokens[i]).Append('\t').Append(counts[i]).Append('\n');
+        }
         AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>Why <paramref name="token"/> would not come back unchanged from a vocabulary file, or null if it would.</summary>
+    private static string? WhyUnwritable(string token)
+    {
+        if (token.Length == 0) return "is empty";
+        if (token.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0) return "holds a tab or a line break";
+        // UTF-8 cannot hold half of a surrogate pair: it would be written as U+FFFD.
+        if (!Graphemes.IsWellFormed(token)) return "holds half of a surrogate pair (part of a character outside the Basic Multilingual Plane)";
+        return null;
+    }
+
+    /// <summary>The token with control characters and unpaired surrogates shown as \uXXXX, for a message.</summary>
+    private static string Escape(string token)
+    {
+        var shown = new StringBuilder();
+        foreach (var c in token)
+            if (char.IsControl(c) || char.IsSurrogate(c)) shown.Append($"\\u{(int)c:X4}");
+            else shown.Append(c);
+        return shown.ToString();
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>; anything else is refused with a one-line error naming the line.</summary>

@@ -116,7 +116,8 @@ public class TokenizerTests
         [
             "中新网北京3月5日电（记者 王小明）2025年GDP增长5.2%，C++与C#开发者、iPhone用户·张三-李四说：“好！”",
             "中新网北京3月5日电 国家统计局今天发布数据，居民消费价格同比上涨0.7%。\r\n\t  第二段　全角空格后的文字……",
-            "Hello world, 这是 mixed 文本 with 123.45 numbers & symbols_here 以及 emoji😀和𠀀字。",
+            // Characters outside the BMP are left out here: jieba alone cuts them in half (AstralTextTests).
+            "Hello world, 这是 mixed 文本 with 123.45 numbers & symbols_here 以及 emoji☺和〇字。",
             "",
             "   ",
         ];
