@@ -189,4 +189,25 @@ public class SegmentationTests
             }
         }
     }
+
+    [Fact]
+    public void The_cache_keeps_characters_outside_the_BMP_whole()
+    {
+        using var dir = new TempDir();
+        IEnumerable<Document> Read(Split split) => split == Split.Train
+            ? [new Document("体育", "球赛👍🏽冠军🇨🇳𠮷野家", "a"), new Document("财经", "股市📈𩸽上涨", "b")]
+            : [];
+        var options = new TokenizerOptions();
+        var first = Segmentation.Run(Read, Classes, "astral", options, dir.Path, null, CancellationToken.None);
+        var second = Segmentation.Run(Read, Classes, "astral", options, dir.Path, null, CancellationToken.None);
+
+        Assert.True(second.FromCache);
+        Assert.Equal(first.Train.Select(d => d.Tokens), second.Train.Select(d => d.Tokens));
+        Assert.Contains("𠮷", second.Train[0].Tokens);
+        Assert.Contains("👍🏽", second.Train[0].Tokens);
+        Assert.All(second.Train.SelectMany(d => d.Tokens), t => Assert.True(Graphemes.IsWellFormed(t)));
+        // Another normalisation is another cache entry.
+        var nfkc = Segmentation.Run(Read, Classes, "astral", options with { Normalize = TextNormalization.Nfkc }, dir.Path, null, CancellationToken.None);
+        Assert.False(nfkc.FromCache);
+    }
 }
