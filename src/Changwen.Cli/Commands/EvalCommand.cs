@@ -29,7 +29,6 @@ public static class EvalCommand
         {
             if (r.GetValue(batchSize) < 1) throw new UserInputException($"--batch-size {r.GetValue(batchSize)} must be at least 1.");
             Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
-            Changwen.Models.TorchRuntime.FlushDenormals();   // as in training, so scores match the validation ones
             var output = r.InvocationConfiguration.Output;
             var error = r.InvocationConfiguration.Error;
 

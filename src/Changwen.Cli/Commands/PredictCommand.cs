@@ -43,7 +43,6 @@ public static class PredictCommand
             if (outPath is null && r.GetValue(format) is not null) throw new UserInputException("predict: --format applies to --out; add --out FILE.jsonl.");
             if (given.Length > 0 && outPath is not null) throw new UserInputException("predict: --out scores --file or standard input, not texts given as arguments.");
             Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
-            Changwen.Models.TorchRuntime.FlushDenormals();   // as in training, so scores match the validation ones
 
             using var classifier = TextClassifier.Load(r.GetValue(model)!);
             var output = r.InvocationConfiguration.Output;

@@ -44,7 +44,6 @@ public static class ServeCommand
                 ShutdownTimeout = Seconds(r.GetValue(shutdown), "--shutdown-timeout"),
             };
             TorchRuntime.SetThreads(r.GetValue(threads));
-            TorchRuntime.FlushDenormals();   // as in training, so served scores match the validation ones
             await using var app = ServingApp.Build(options);
             try
             {

@@ -69,9 +69,12 @@ public sealed class TextClassifier : IDisposable
     /// Loads the model in <paramref name="runDir"/>: format.json (version check), options.json, labels.json, vocab.tsv,
     /// the tokenizer (a relative user dictionary or stop-word path is resolved against the run folder) and best.pt.
     /// Anything missing, damaged or inconsistent is one <see cref="UserInputException"/> naming the file.
+    /// Denormal floats are flushed to zero on the calling thread first, as in training (see <see cref="TorchRuntime.FlushDenormals"/>),
+    /// so that libtorch's worker threads, which inherit the setting when they start, score as the CLI does.
     /// </summary>
     public static TextClassifier Load(string runDir)
     {
+        TorchRuntime.FlushDenormals();
         var dir = Path.GetFullPath(runDir);
         if (!Directory.Exists(dir))
             throw UserInputException.At(dir, null, "no such model folder. Give the run folder written by `changwen train`");
@@ -157,7 +160,10 @@ public sealed class TextClassifier : IDisposable
             var data = Encode(texts, start, count);
             float[][] probabilities;
             lock (forwardLock)
+            {
+                TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
                 probabilities = Predictor.PredictProbabilities(model, data, batchSize); // eval mode, no_grad, dispose scope per batch
+            }
             Array.Copy(probabilities, 0, result, start, count);
         }
         return result;
