@@ -19,6 +19,7 @@ version="$base_version-ci.$(date -u +%Y%m%d%H%M%S).$$"
 cleanup() {
   rm -rf "$work"
   rm -rf "${packages_root%/}/changwen.core/$version"
+  rmdir "${packages_root%/}/changwen.core" 2>/dev/null || true
 }
 trap cleanup EXIT
 fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
