@@ -40,13 +40,13 @@ changwen=$work/tools/changwen
 printed=$(cd "$work" && "$changwen" --version) || fail "changwen --version"
 [ "$printed" = "$base_version" ] || fail "changwen --version printed '$printed', expected '$base_version'"
 
-step "changwen train (1 epoch on samples/thucnews-mini)"
+step "changwen train (1 epoch on samples/thucnews-mini, --normalize nfkc)"
 (cd "$work" && "$changwen" train "$repo/samples/thucnews-mini" --out "$work/run" --epochs 1 --max-len 100 --seed 7 \
-  --threads 1 >"$work/train.log" 2>&1) || { tail -20 "$work/train.log" >&2; fail "changwen train"; }
+  --normalize nfkc --threads 1 >"$work/train.log" 2>&1) || { tail -20 "$work/train.log" >&2; fail "changwen train"; }
 
 texts=("国家队在昨晚的决赛中以二比零战胜对手，球迷在看台上欢呼。"
        "央行宣布下调存款准备金率，银行间市场利率随之回落。"
-       "这款新手机搭载了更大的电池和更快的处理器。")
+       "这款新手机搭载了更大的电池和更快的处理器，售价３９９９元。")   # full-width digits: nfkc (ICU4N) at prediction
 step "changwen predict --json"
 (cd "$work" && "$changwen" predict "$work/run" --json --top-k 100 "${texts[@]}" >"$work/tool.jsonl") \
   || fail "changwen predict"
