@@ -112,7 +112,17 @@ public static class ExperimentCommand
                     ? run.Settings.FirstOrDefault(s => $"--{s.Key}" == option.Name)?.Line : null;
                 throw UserInputException.At(plan.Source, line, $"run '{run.Name}': {error.Message.TrimEnd('.')}. Fix the value in the plan");
             }
-            runs.Add(new ExperimentRun(run, cli.Bind(parsed)));
+            var options = cli.Bind(parsed);
+            try
+            {
+                // Every run is checked before the first one opens the corpus, so a bad value late in a plan costs nothing.
+                OptionLimits.Validate(options);
+            }
+            catch (UserInputException e)
+            {
+                throw UserInputException.At(plan.Source, run.Settings.FirstOrDefault(s => e.Message.StartsWith($"--{s.Key} ", StringComparison.Ordinal))?.Line, $"run '{run.Name}': {e.Message}. Fix the value in the plan");
+            }
+            runs.Add(new ExperimentRun(run, options));
         }
         return runs;
     }

@@ -72,7 +72,25 @@ public static class RunFolder
             }
         }
         catch (System.Text.Json.JsonException) { } // Read reports the damage below, with the file's name
-        return Parse<TrainOptions>(path, text);
+        var options = Parse<TrainOptions>(path, text);
+        // A doctored max_len or vocabulary size would otherwise become a tensor allocation of any size.
+        OptionLimits.ValidateSaved(options, path);
+        return options;
+    }
+
+    /// <summary>
+    /// A tokenizer file named in options.json (user_dictionary, stop_words), resolved against the run folder. A run
+    /// folder is self-contained (training copies those files into it), so a path that leads outside it is refused.
+    /// </summary>
+    public static string? ResolveInside(string runDir, string? recorded, string key)
+    {
+        if (recorded is null) return null;
+        var dir = Path.GetFullPath(runDir);
+        var full = Path.GetFullPath(Path.Combine(dir, recorded));
+        if (!full.StartsWith(dir.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw UserInputException.At(Path.Combine(dir, OptionsFile), null,
+                $"{key} '{recorded}' lies outside the run folder; a run folder holds its own copy. Restore the options.json of the training run");
+        return full;
     }
 
     private static void FillMissing(System.Text.Json.Nodes.JsonObject root, string section, params (string Key, object? Value)[] olderDefaults)

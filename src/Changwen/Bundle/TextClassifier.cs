@@ -90,8 +90,8 @@ public sealed class TextClassifier : IDisposable
         var vocabulary = Vocabulary.Load(Path.Combine(dir, RunFolder.VocabularyFile));
         var tokenizerOptions = options.Tokenizer with
         {
-            UserDictionary = ResolveIn(dir, options.Tokenizer.UserDictionary),
-            StopWords = ResolveIn(dir, options.Tokenizer.StopWords),
+            UserDictionary = RunFolder.ResolveInside(dir, options.Tokenizer.UserDictionary, "user_dictionary"),
+            StopWords = RunFolder.ResolveInside(dir, options.Tokenizer.StopWords, "stop_words"),
         };
         var tokenizer = Tokenizers.Create(tokenizerOptions);
 
@@ -186,9 +186,6 @@ public sealed class TextClassifier : IDisposable
     }
 
     public void Dispose() => model.Dispose();
-
-    private static string? ResolveIn(string dir, string? path) =>
-        path is null || Path.IsPathRooted(path) ? path : Path.Combine(dir, path);
 
     private static string CliName(ModelKind kind) => kind.ToString().ToLowerInvariant();
 

@@ -261,6 +261,7 @@ public static class TrainingJob
     /// <summary>Flags users set that the later stages would reject with a less helpful message.</summary>
     private static void ValidateOptions(TrainOptions options)
     {
+        OptionLimits.Validate(options);
         if (options.Vocabulary.MinCount < 1)
             throw new UserInputException($"--min-count must be at least 1, got {options.Vocabulary.MinCount}");
         if (options.Vocabulary.MaxVocab is < 0 or 1 or 2)
@@ -295,8 +296,8 @@ public static class TrainingJob
 
     private static TokenizerOptions ResolveTokenizerFiles(TokenizerOptions tokenizer, string runDir) => tokenizer with
     {
-        UserDictionary = tokenizer.UserDictionary is null ? null : Path.Combine(runDir, tokenizer.UserDictionary),
-        StopWords = tokenizer.StopWords is null ? null : Path.Combine(runDir, tokenizer.StopWords),
+        UserDictionary = RunFolder.ResolveInside(runDir, tokenizer.UserDictionary, "user_dictionary"),
+        StopWords = RunFolder.ResolveInside(runDir, tokenizer.StopWords, "stop_words"),
     };
 
     /// <summary>
