@@ -70,17 +70,13 @@ public static partial class CliApp
             error.WriteLine($"changwen: {OneLine(e.Message)}");
             return UsageError;
         }
-        catch (IOException e) when (IsDiskFull(e))
+        catch (IOException e) when (Changwen.IO.DiskFull.Is(e))
         {
             // AtomicFile leaves the previous file in place; say so instead of a stack trace.
             error.WriteLine($"changwen: the disk is full ({OneLine(e.Message)}). Files written before are intact; free some space and run the command again");
             return 1;
         }
     }
-
-    /// <summary>ENOSPC (28) on Linux, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
-    public static bool IsDiskFull(Exception e) =>
-        e is IOException && ((e.HResult & 0xFFFF) is 28 or 39 or 112 || e.Message.Contains("No space left on device", StringComparison.Ordinal));
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 

@@ -72,12 +72,12 @@ public static class ModelFactory
     }
 
     /// <summary>Writes the model's weights (parameters and BatchNorm statistics) atomically.</summary>
-    public static void SaveWeights(TextClassifierModel model, string path) =>
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new BinaryWriter(stream);
-            model.save(writer);
-        });
+    public static void SaveWeights(TextClassifierModel model, string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) model.save(writer);
+        WeightsChecksum.Save(path, buffer.ToArray());
+    }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/>; a missing, truncated or mismatched file is the user's to fix.</summary>
     public static void LoadWeights(TextClassifierModel model, string path)
@@ -86,7 +86,9 @@ public static class ModelFactory
             throw UserInputException.At(path, null, "weights file not found. Point to the best.pt or last.pt of a finished training run");
         try
         {
-            using var stream = File.OpenRead(path);
+            var bytes = File.ReadAllBytes(path);
+            WeightsChecksum.Verify(path, bytes);
+            using var stream = new MemoryStream(bytes, writable: false);
             using var reader = new BinaryReader(stream);
             model.load(reader);
             if (stream.Position != stream.Length)

@@ -62,6 +62,9 @@ public static class TrainingJob
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
+        // Every flag is checked, then the folder is claimed (an OS lock), before anything is written into it.
+        if (!resume) ValidateOptions(options);
+        using var claim = RunFolderClaim.Take(runDir, resume);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
         if (resume)

@@ -1,0 +1,79 @@
+using Changwen.Diagnosis;
+using Changwen.IO;
+using Changwen.Training;
+
+namespace Changwen.Bundle;
+
+/// <summary>
+/// Exclusive ownership of a run folder for the length of a training job: an OS lock on <c>.changwen.lock</c> inside it
+/// (a <see cref="FileStream"/> opened with <see cref="FileShare.None"/>, which .NET turns into <c>flock</c> on Unix and a
+/// share-mode lock on Windows), taken before anything else is written. A second process with the same <c>--out</c> is
+/// refused before it writes, and the lock goes with the process however it ends, so a crash never leaves a stale claim.
+/// </summary>
+public sealed class RunFolderClaim : IDisposable
+{
+    public const string LockFile = ".changwen.lock";
+
+    private readonly FileStream stream;
+
+    private RunFolderClaim(FileStream stream) => this.stream = stream;
+
+    /// <summary>Every file a training run writes into its folder; a new run refuses a folder holding any of them.</summary>
+    public static IReadOnlyList<string> RunFiles { get; } =
+    [
+        RunFolder.FormatFile, RunFolder.OptionsFile, RunFolder.VocabularyFile, RunFolder.LabelsFile, RunFolder.CorpusFile,
+        RunFolder.SplitsFile, RunFolder.UserDictionaryFile, RunFolder.StopWordsFile, RunFolder.TestReportText, RunFolder.TestReportJson,
+        RunFolder.ConfusionPng, RunFolder.EvalConfusionPng, RunFolder.CurvePng, RunFolder.EmbeddingsFile, Trainer.BestWeights,
+        Trainer.LastWeights, Trainer.SummaryFile, Checkpoint.FileName, MetricsLog.FileName, DiagnosisLog.FileName,
+        WeightsChecksum.SidecarOf(Trainer.BestWeights), WeightsChecksum.SidecarOf(Trainer.LastWeights),
+    ];
+
+    /// <summary>
+    /// Refuses <paramref name="runDir"/> if it is a file, or (unless <paramref name="resume"/>) if it already holds any
+    /// of <see cref="RunFiles"/>; checked before anything is written, and again once the lock is held.
+    /// </summary>
+    public static void CheckUsable(string runDir, bool resume)
+    {
+        if (File.Exists(runDir))
+            throw UserInputException.At(runDir, null, "is a file, not a folder. Give --out a new or empty folder");
+        if (resume || !Directory.Exists(runDir)) return;
+        var existing = RunFiles.Where(name => File.Exists(Path.Combine(runDir, name))).ToList();
+        if (existing.Count > 0)
+            throw UserInputException.At(runDir, null,
+                $"folder already holds a model or training run ({string.Join(", ", existing.Take(4))}{(existing.Count > 4 ? ", ..." : "")}). " +
+                "Resume it with --resume, or train into a new folder");
+    }
+
+    /// <summary>Creates <paramref name="runDir"/> if needed and takes its lock; refused with one line if another process holds it.</summary>
+    public static RunFolderClaim Take(string runDir, bool resume)
+    {
+        CheckUsable(runDir, resume);
+        FileStream stream;
+        try
+        {
+            Directory.CreateDirectory(runDir);
+            stream = new FileStream(Path.Combine(runDir, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw UserInputException.At(runDir, null, $"cannot be written ({e.Message}). Give --out a folder you may write to");
+        }
+        catch (IOException e) when (!DiskFull.Is(e))
+        {
+            throw UserInputException.At(runDir, null, "is in use by another changwen process (train or experiment). Wait for it to finish, or give another --out");
+        }
+        try
+        {
+            // Another process may have finished a run here between the first check and the lock.
+            CheckUsable(runDir, resume);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        return new RunFolderClaim(stream);
+    }
+
+    public void Dispose() => stream.Dispose();
+}
