@@ -103,6 +103,7 @@ public static class Trainer
                 var predicted = diagnosis is null ? null : new long[model.NumClasses];
                 var (valLoss, valAccuracy) = Evaluate(model, val, opt.BatchSize, $"validate {epoch}", progress, ct, predicted);
 
+                if (!double.IsFinite(valLoss)) throw DivergedException.AtValidation(epoch, valLoss, opt);
                 var record = new EpochRecord
                 {
                     Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAccuracy, ValLoss = valLoss, ValAccuracy = valAccuracy,
@@ -179,6 +180,7 @@ public static class Trainer
                 afterBackward: diagnosis is not null && GradientRecordDue(step) ? () => norms = GradientNorms.ByGroup(model) : null);
 
             var lossValue = loss.item<float>();
+            if (!float.IsFinite(lossValue)) throw DivergedException.AtStep(epoch, step, lossValue, opt);
             lossSum += (double)lossValue * batch.Size;
             correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
             globalStep = step;
