@@ -42,13 +42,24 @@ public static class PredictCommand
             var outPath = r.GetValue(outFile);
             if (outPath is null && r.GetValue(format) is not null) throw new UserInputException("predict: --format applies to --out; add --out FILE.jsonl.");
             if (given.Length > 0 && outPath is not null) throw new UserInputException("predict: --out scores --file or standard input, not texts given as arguments.");
+            if (outPath is not null) CheckOutput(outPath, path);
+            else if (path is not null) RefuseBinary(path);
             Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
 
             using var classifier = TextClassifier.Load(r.GetValue(model)!);
             var output = r.InvocationConfiguration.Output;
             if (outPath is not null)
-                return Stream(classifier, path, outPath, new ScoreOptions { Format = r.GetValue(format) ?? ScoreInputFormat.Auto, TopK = k, BatchSize = batch },
+                try
+                {
+                    return Stream(classifier, path, outPath, new ScoreOptions { Format = r.GetValue(format) ?? ScoreInputFormat.Auto, TopK = k, BatchSize = batch },
                     standardInput, output, r.InvocationConfiguration.Error, cancel);
+                }
+                catch (Exception e) when (e is OperationCanceledException || e is AggregateException { InnerException: OperationCanceledException })
+                {
+                    // AtomicFile deleted its temporary file: what was at --out before is untouched.
+                    r.InvocationConfiguration.Error.WriteLine($"changwen: stopped; {Path.GetFullPath(outPath)} was not written (any previous file there is unchanged)");
+                    return 130; // the shell's code for "ended by Ctrl+C"
+                }
             var asJson = r.GetValue(json);
             void Write(IReadOnlyList<string> chunk)
             {
@@ -108,6 +119,47 @@ public static class PredictCommand
     }
 
     private static string Probability(float p) => p.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Refuses an --out that cannot take the results before the model is loaded and anything is scored: a folder, or the
+    /// input file itself (it would be replaced by its own scores). Clears temporary files left by a killed earlier run.
+    /// </summary>
+    private static void CheckOutput(string outPath, string? inPath)
+    {
+        var output = Path.GetFullPath(outPath);
+        if (Directory.Exists(output))
+            throw UserInputException.At(output, null, "--out is a folder. Give a file name, e.g. --out predictions.jsonl");
+        if (inPath is not null && SameFile(Path.GetFullPath(inPath), output))
+            throw UserInputException.At(output, null, "--out names the --file being scored, which would be replaced by its scores. Give another --out file");
+        AtomicFile.DeleteStale(output);
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        static string Real(string p) => File.Exists(p) && new FileInfo(p).ResolveLinkTarget(returnFinalTarget: true) is { } target ? target.FullName : p;
+        return string.Equals(Real(a), Real(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    /// <summary>Plain predict prints one answer per line, so a binary file (NUL bytes early on, as grep judges) is refused whole.</summary>
+    private static void RefuseBinary(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) return;   // OpenFile reports it
+        var head = new byte[8192];
+        int read;
+        try
+        {
+            using var stream = File.OpenRead(full);
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw UserInputException.At(full, null, $"cannot be read ({e.Message}). Give a text file with one text per line");
+        }
+        var utf16 = read >= 2 && (head[0], head[1]) is (0xFF, 0xFE) or (0xFE, 0xFF);   // decoded by its BOM, NULs and all
+        if (!utf16 && Array.IndexOf(head, (byte)0, 0, read) >= 0)
+            throw UserInputException.At(full, null, "holds NUL bytes: a binary file, not text. Give a UTF-8 text file with one text per line");
+    }
 
     private static StreamReader OpenFile(string path)
     {

@@ -185,7 +185,7 @@ public static class BatchScorer
     {
         var parsed = new (string? Text, JsonNode? Id, string? Problem)[chunk.Lines.Length];
         if (options.Format == ScoreInputFormat.Text)
-            for (var i = 0; i < parsed.Length; i++) parsed[i] = (chunk.Lines[i], null, null);
+            for (var i = 0; i < parsed.Length; i++) parsed[i] = (chunk.Lines[i], null, ScorableText.Problem(chunk.Lines[i]));
         else
             Parallel.For(0, parsed.Length, i => parsed[i] = ParseJsonLine(chunk.Lines[i]));
 
@@ -194,7 +194,18 @@ public static class BatchScorer
 
         var records = new string[parsed.Length];
         var failures = new List<LineFailure>();
-        for (var g = 0; g < good.Length; g++) records[good[g]] = Record(parsed[good[g]].Id, predictions[g]);
+        for (var g = 0; g < good.Length; g++)
+        {
+            try
+            {
+                records[good[g]] = Record(parsed[good[g]].Id, predictions[g]);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // An id the JSON writer cannot encode (an unpaired surrogate in a string): the line becomes an error record.
+                parsed[good[g]] = (null, null, $"the \"id\" cannot be written back as JSON ({e.Message.Split('\n')[0].Trim()})");
+            }
+        }
         for (var i = 0; i < parsed.Length; i++)
         {
             if (parsed[i].Problem is not { } problem) continue;
@@ -213,21 +224,23 @@ public static class BatchScorer
     {
         const string Expected = "expected a JSON object with a \"text\" string, e.g. {\"id\": 1, \"text\": \"...\"}";
         if (string.IsNullOrWhiteSpace(line)) return (null, null, "empty line; " + Expected);
-        JsonNode? node;
+        JsonNode? id = null;
         try
         {
-            node = JsonNode.Parse(line);
+            // Duplicate keys are refused (JsonObject would throw on first access): which "text" was meant is not ours to guess.
+            if (JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject obj)
+                return (null, null, "not a JSON object; " + Expected);
+            id = obj["id"]?.DeepClone();
+            var text = obj["text"];
+            if (text is null) return (null, id, "no \"text\" field; " + Expected);
+            if (text is not JsonValue value || !value.TryGetValue<string>(out var s)) return (null, id, "\"text\" is not a string; " + Expected);
+            return ScorableText.Problem(s) is { } problem ? (null, id, problem) : (s, id, null);
         }
-        catch (JsonException e)
+        // Syntax errors, duplicate keys (ArgumentException) and strings that are not valid UTF-16 (InvalidOperationException).
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            return (null, null, $"not JSON ({e.Message.Split('\n')[0].Trim()}); {Expected}");
+            return (null, null, $"not valid JSON ({e.Message.Split('\n')[0].Trim()}); {Expected}");
         }
-        if (node is not JsonObject obj) return (null, null, "not a JSON object; " + Expected);
-        var id = obj["id"]?.DeepClone();
-        var text = obj["text"];
-        if (text is null) return (null, id, "no \"text\" field; " + Expected);
-        if (text is not JsonValue value || !value.TryGetValue<string>(out var s)) return (null, id, "\"text\" is not a string; " + Expected);
-        return (s, id, null);
     }
 
     /// <summary><c>{"id": ..., "label": ..., "probabilities": {label: p, ...}}</c>, the top-k labels most probable first.</summary>

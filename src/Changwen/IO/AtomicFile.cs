@@ -37,6 +37,35 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writers of <paramref name="path"/> left when they were killed (kill -9, power
+    /// loss: no finally runs). A temporary file names its writer's process id; those of a live process are kept.
+    /// </summary>
+    public static void DeleteStale(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) return;
+        var prefix = $".{Path.GetFileName(full)}.";
+        foreach (var tmp in Directory.EnumerateFiles(dir, $"{prefix}*.tmp"))
+        {
+            var pid = Path.GetFileName(tmp)[prefix.Length..].Split('.')[0];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !IsRunning(id))
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
     /// <summary>Lets a writer dispose its stream without closing the file before it is flushed to disk.</summary>
     private sealed class NonClosingStream(Stream inner) : Stream
     {
