@@ -9,6 +9,8 @@ namespace Changwen.Serving;
 /// <param name="Texts">One or more texts (at most the server's max texts, each at most its max characters).</param>
 /// <param name="TopK">How many of the most probable labels to return per text (default 1; cut to the class count).</param>
 /// <param name="Model">The model's name when the server holds several (default: the first).</param>
+/// <remarks>Any other field is refused (400): a misspelt <c>"topk"</c> must not silently mean the default.</remarks>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record ClassifyRequest(IReadOnlyList<string?>? Texts, int? TopK = null, string? Model = null);
 
 /// <summary>The answer for one text: its label and the top-k labels with their probabilities, most probable first.</summary>

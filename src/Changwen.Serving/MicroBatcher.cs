@@ -25,7 +25,7 @@ public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses
 /// </remarks>
 public sealed class MicroBatcher : IAsyncDisposable
 {
-    private sealed record Job(IReadOnlyList<string> Texts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
+    private sealed record Job(PreparedTexts Texts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
 
     private readonly TextClassifier classifier;
     private readonly int maxBatch;
@@ -49,21 +49,25 @@ public sealed class MicroBatcher : IAsyncDisposable
         Interlocked.Read(ref forwardPasses), Volatile.Read(ref largestBatch), Volatile.Read(ref waiting));
 
     /// <summary>
-    /// The predictions for <paramref name="texts"/>, in order, computed in a batch with whatever else is queued.
-    /// A cancelled request still waiting in the queue is dropped without computing it.
+    /// The predictions for <paramref name="texts"/>, in order: segmented and encoded on the caller's side (in parallel
+    /// with other requests, so a slow text delays only its own request; <paramref name="cancel"/> stops it between
+    /// texts), then the forward pass in a batch with whatever else is queued. A cancelled request still waiting in the
+    /// queue is dropped without computing it.
     /// </summary>
     /// <exception cref="ChannelClosedException">The batcher was completed (the server is shutting down).</exception>
-    public Task<IReadOnlyList<Prediction>> ClassifyAsync(IReadOnlyList<string> texts, int topK, CancellationToken cancel)
+    public async Task<IReadOnlyList<Prediction>> ClassifyAsync(IReadOnlyList<string> texts, int topK, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
-        var job = new Job(texts, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
+        if (queue.Reader.Completion.IsCompleted) throw new ChannelClosedException("the micro-batcher is stopped");
+        var prepared = await Task.Run(() => classifier.Prepare(texts, cancel), cancel).ConfigureAwait(false);
+        var job = new Job(prepared, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
         Interlocked.Increment(ref waiting);
         if (!queue.Writer.TryWrite(job))
         {
             Interlocked.Decrement(ref waiting);
             throw new ChannelClosedException("the micro-batcher is stopped");
         }
-        return job.Done.Task.WaitAsync(cancel);
+        return await job.Done.Task.WaitAsync(cancel).ConfigureAwait(false);
     }
 
     /// <summary>Takes no more requests; the worker finishes those already queued and stops.</summary>
@@ -124,15 +128,13 @@ public sealed class MicroBatcher : IAsyncDisposable
     /// <summary>One forward pass for every text of the batch, then each request gets its slice (its own top-k).</summary>
     private void Forward(List<Job> batch, int count)
     {
-        var all = new List<string>(count);
-        foreach (var job in batch) all.AddRange(job.Texts);
         try
         {
-            var predictions = classifier.PredictBatch(all, batch.Max(j => j.TopK), batchSize: Math.Max(1, all.Count));
+            var predictions = classifier.Predict([.. batch.Select(j => j.Texts)], batch.Max(j => j.TopK));
             Interlocked.Increment(ref forwardPasses);
-            Interlocked.Add(ref texts, all.Count);
+            Interlocked.Add(ref texts, count);
             Interlocked.Add(ref requests, batch.Count);
-            if (all.Count > largestBatch) Volatile.Write(ref largestBatch, all.Count);
+            if (count > largestBatch) Volatile.Write(ref largestBatch, count);
             var start = 0;
             foreach (var job in batch)
             {

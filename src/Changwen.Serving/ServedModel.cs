@@ -40,7 +40,21 @@ public sealed class ServedModel : IAsyncDisposable
         }
     }
 
-    public ModelInfo Info() => new(Name, Version, Classifier.Format.Model, Classifier.Labels, Classifier.Options, Classifier.Summary, Batcher.Stats);
+    public ModelInfo Info() => new(Name, Version, Classifier.Format.Model, Classifier.Labels, WithoutPaths(Classifier.Options), Classifier.Summary, Batcher.Stats);
+
+    /// <summary>
+    /// The options as a client may see them: file names only, so the answer does not reveal the server's folders
+    /// (the pretrained vectors are recorded with their full path for resuming; the tokenizer files are already relative).
+    /// </summary>
+    private static TrainOptions WithoutPaths(TrainOptions options) => options with
+    {
+        Tokenizer = options.Tokenizer with
+        {
+            UserDictionary = options.Tokenizer.UserDictionary is { } dict ? Path.GetFileName(dict) : null,
+            StopWords = options.Tokenizer.StopWords is { } stop ? Path.GetFileName(stop) : null,
+        },
+        Model = options.Model with { Embeddings = options.Model.Embeddings is { } vectors ? Path.GetFileName(vectors) : null },
+    };
 
     /// <summary>Answers what is queued, then frees the network.</summary>
     public async ValueTask DisposeAsync()

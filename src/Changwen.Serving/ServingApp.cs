@@ -145,7 +145,7 @@ public static class ServingApp
         catch (JsonException e)
         {
             // Malformed JSON, wrong types and invalid UTF-8 all end here; the message names the position.
-            return Fail(400, "invalid_json", "the body is not a valid classify request: " + FirstLine(e.Message));
+            return Fail(400, "invalid_json", "the body is not a valid classify request: " + RequestErrors.Describe(e));
         }
         catch (BadHttpRequestException e)
         {
@@ -156,7 +156,7 @@ public static class ServingApp
         }
         catch (Exception e) when (e is InvalidOperationException or DecoderFallbackException or ArgumentException)
         {
-            return Fail(400, "invalid_json", "the body is not valid UTF-8 JSON: " + FirstLine(e.Message));
+            return Fail(400, "invalid_json", "the body is not valid UTF-8 JSON: " + RequestErrors.WithoutTypeNames(FirstLine(e.Message)));
         }
         if (request?.Texts is null) return Fail(400, "invalid_request", "give \"texts\": a list of one or more strings");
         var texts = request.Texts;

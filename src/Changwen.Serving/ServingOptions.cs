@@ -63,6 +63,7 @@ public sealed record ServingOptions
         if (Models.Any(m => string.IsNullOrWhiteSpace(m.Name)))
             throw new UserInputException("serve: a model name is empty. Write name=RUN_DIR with a non-empty name.");
         if (Urls.Count == 0) throw new UserInputException("serve: --urls is empty. Give an address such as http://127.0.0.1:5000.");
+        foreach (var url in Urls) CheckUrl(url);
         Positive(MaxBodyBytes, "--max-body-bytes");
         Positive(MaxTexts, "--max-texts");
         Positive(MaxTextChars, "--max-text-chars");
@@ -71,6 +72,19 @@ public sealed record ServingOptions
         if (BatchWait < TimeSpan.Zero) throw new UserInputException($"serve: --batch-wait-ms {BatchWait.TotalMilliseconds} must not be negative.");
         if (RequestTimeout <= TimeSpan.Zero) throw new UserInputException("serve: --request-timeout must be positive.");
         if (ShutdownTimeout < TimeSpan.Zero) throw new UserInputException("serve: --shutdown-timeout must not be negative.");
+    }
+
+    /// <summary>
+    /// What Kestrel can bind: http(s)://HOST:PORT, where HOST may also be * or + (every address). Checked before the
+    /// models load, so a typo costs a second and one line instead of a stack trace from the host.
+    /// </summary>
+    private static void CheckUrl(string url)
+    {
+        // Kestrel's wildcard hosts are not URI hosts; any name stands in for them here.
+        var probe = System.Text.RegularExpressions.Regex.Replace(url, @"^(https?://)[*+](?=[:/]|$)", "$1localhost");
+        if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0 ||
+            uri.PathAndQuery is not ("/" or "") || uri.Port is < 0 or > 65535)
+            throw new UserInputException($"serve: --urls '{url}' is not an address to listen on. Give one such as http://127.0.0.1:5000 (http or https, host or * and a port)");
     }
 
     private static void Positive(long value, string name)

@@ -49,7 +49,7 @@ public static class ServeCommand
             {
                 await app.StartAsync(cancel);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or FormatException or InvalidOperationException)
             {
                 // Kestrel's "address already in use" and the like: the user picks another --urls.
                 throw new UserInputException($"serve: cannot listen on {string.Join(", ", options.Urls)} ({e.Message}). Give another address with --urls.");

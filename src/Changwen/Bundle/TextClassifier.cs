@@ -25,7 +25,7 @@ public sealed record Prediction(string Label, float Probability, IReadOnlyList<L
 /// training max length are truncated as in training; an empty text becomes an all-padding row of length 0, which the
 /// models take like any other row (they read the output at the last padded position).
 /// </remarks>
-public sealed class TextClassifier : IDisposable
+public sealed partial class TextClassifier : IDisposable
 {
     /// <summary>Rows per forward pass unless the caller says otherwise.</summary>
     public const int DefaultBatchSize = 256;
@@ -130,9 +130,13 @@ public sealed class TextClassifier : IDisposable
     public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<string> texts, int topK = 1, int batchSize = DefaultBatchSize)
     {
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "top-k must be at least 1");
-        var probabilities = PredictProbabilities(texts, batchSize);
+        return ToPredictions(PredictProbabilities(texts, batchSize), topK);
+    }
+
+    private Prediction[] ToPredictions(float[][] probabilities, int topK)
+    {
         var k = Math.Min(topK, Labels.Count);
-        var result = new Prediction[texts.Count];
+        var result = new Prediction[probabilities.Length];
         for (var i = 0; i < result.Length; i++)
         {
             var top = Enumerable.Range(0, Labels.Count)
@@ -170,15 +174,16 @@ public sealed class TextClassifier : IDisposable
     }
 
     /// <summary>Tokenizes and encodes texts[start..start+count) exactly as training encoded its documents.</summary>
-    private EncodedDataset Encode(IReadOnlyList<string> texts, int start, int count)
+    /// <remarks>Each text is first cut to <see cref="MaxTextChars"/>: segmenting more cannot change the kept words (see <see cref="CharsPerWord"/>).</remarks>
+    private EncodedDataset Encode(IReadOnlyList<string> texts, int start, int count, CancellationToken cancel = default)
     {
         var maxLen = encoder.MaxLen;
         var ids = new int[count * maxLen];
         var lengths = new int[count];
-        Parallel.For(0, count, i =>
+        Parallel.For(0, count, new ParallelOptions { CancellationToken = cancel }, i =>
         {
             var text = texts[start + i] ?? throw new ArgumentNullException(nameof(texts), $"text {start + i} is null");
-            var (row, length) = encoder.Encode(tokenizer.Tokenize(text));
+            var (row, length) = encoder.Encode(tokenizer.Tokenize(CutToUsable(text, MaxTextChars, Options.Encoding.Truncate)));
             row.CopyTo(ids.AsSpan(i * maxLen, maxLen));
             lengths[i] = length;
         });
