@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Changwen.IO;
 using System.Text;
 
 namespace Changwen.Data;
@@ -84,11 +85,27 @@ internal sealed class CorpusFiles(string root, string? forcedEncoding, CorpusRea
         return UserInputException.At(full, line, $"holds bytes that are not valid {name}. Convert the file to UTF-8 or pass --encoding with its real encoding");
     }
 
-    /// <summary>The raw bytes of a file, decompressed when its name ends in .gz.</summary>
+    /// <summary>
+    /// The raw bytes of a file, decompressed when its name ends in .gz. A truncated or damaged .gz fails with
+    /// <see cref="InvalidDataException"/> (SharpZipLib checks every member's CRC-32 and length; .NET's GZipStream
+    /// returns a truncated file's bytes as if they were all), and so does an unreadable file.
+    /// </summary>
     public static Stream OpenRaw(string full)
     {
-        Stream stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        Stream stream;
+        try
+        {
+            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw UserInputException.At(full, null, $"cannot be read ({e.Message}). Give read permission or remove it from the corpus");
+        }
+        catch (FileNotFoundException)
+        {
+            throw UserInputException.At(full, null, "does not exist (a dangling symbolic link?). Remove it from the corpus or restore its target");
+        }
+        return full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new CheckedGzipStream(stream) : stream;
     }
 
     private static UserInputException NotGzip(string full, long? line, InvalidDataException e) =>

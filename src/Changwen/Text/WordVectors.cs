@@ -47,7 +47,7 @@ public sealed class WordVectors
         int dimension = -1;
         long lineNumber = 0, vectors = 0;
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while ((line = ReadLine(reader, full, lineNumber + 1)) is not null)
         {
             lineNumber++;
             var fields = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
@@ -91,13 +91,25 @@ public sealed class WordVectors
         : throw UserInputException.At(path, line,
             $"the vectors have {dimension} dimensions but the model's embeddings have {expected}. Pass --embedding-dim {dimension}");
 
+    private static string? ReadLine(StreamReader reader, string path, long lineNumber)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (InvalidDataException e)
+        {
+            throw UserInputException.At(path, lineNumber, $"is not a valid gzip file ({e.Message}). Re-compress or decompress it");
+        }
+    }
+
     private static Stream OpenMaybeGzip(string path)
     {
         var stream = File.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         var read = stream.Read(magic);
         stream.Position = 0;
-        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new Changwen.IO.CheckedGzipStream(stream) : stream;
     }
 }
 
