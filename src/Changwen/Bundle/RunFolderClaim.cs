@@ -15,8 +15,13 @@ public sealed class RunFolderClaim : IDisposable
     public const string LockFile = ".changwen.lock";
 
     private readonly FileStream stream;
+    private readonly string? createdFolder;
 
-    private RunFolderClaim(FileStream stream) => this.stream = stream;
+    private RunFolderClaim(FileStream stream, string? createdFolder)
+    {
+        this.stream = stream;
+        this.createdFolder = createdFolder;
+    }
 
     /// <summary>Every file a training run writes into its folder; a new run refuses a folder holding any of them.</summary>
     public static IReadOnlyList<string> RunFiles { get; } =
@@ -48,6 +53,7 @@ public sealed class RunFolderClaim : IDisposable
     public static RunFolderClaim Take(string runDir, bool resume)
     {
         CheckUsable(runDir, resume);
+        var created = !Directory.Exists(runDir);
         FileStream stream;
         try
         {
@@ -72,8 +78,25 @@ public sealed class RunFolderClaim : IDisposable
             stream.Dispose();
             throw;
         }
-        return new RunFolderClaim(stream);
+        return new RunFolderClaim(stream, created ? runDir : null);
     }
 
-    public void Dispose() => stream.Dispose();
+    /// <summary>
+    /// Releases the lock. A folder this claim created that holds nothing but the lock file (the job was refused before
+    /// it wrote anything: a one-class corpus, a bad file) is removed again, so a refused command leaves nothing behind.
+    /// </summary>
+    public void Dispose()
+    {
+        stream.Dispose();
+        if (createdFolder is null) return;
+        try
+        {
+            if (Directory.EnumerateFileSystemEntries(createdFolder).All(e => Path.GetFileName(e) == LockFile))
+            {
+                File.Delete(Path.Combine(createdFolder, LockFile));
+                Directory.Delete(createdFolder);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* another process got there: leave it */ }
+    }
 }

@@ -58,6 +58,22 @@ public sealed class Corpus
     /// </summary>
     public IReadOnlyList<string> Classes => _classes ??= FindClasses();
 
+    private IReadOnlyList<string> _trainOnly = [];
+
+    /// <summary>
+    /// Classes with a single document, which the split made here puts in train only (nothing of them to validate or
+    /// test on). Empty for a corpus with its own or a recorded split. A line corpus is read once to know.
+    /// </summary>
+    public IReadOnlyList<string> TrainOnlyClasses
+    {
+        get
+        {
+            if (HasOwnSplits || _recorded is not null) return [];
+            _assignment ??= Format == CorpusFormat.Folders ? AssignFolderSplits() : AssignLineSplits();
+            return _trainOnly;
+        }
+    }
+
     /// <summary>
     /// Opens a corpus: <paramref name="path"/> is a corpus folder or a single data file. The layout is detected
     /// unless <see cref="CorpusOptions.Format"/> names it. With <paramref name="recordedSplitsPath"/> the split is the one
@@ -191,7 +207,9 @@ public sealed class Corpus
     private Dictionary<string, Split> AssignFolderSplits()
     {
         var items = _parts.SelectMany(p => p.Folders!).SelectMany(f => f.Files.Select(file => (Source: file, f.Label)));
-        return CorpusSplitter.StratifiedSplit(items, Path, Options);
+        var split = CorpusSplitter.StratifiedSplit(items, Path, Options, out var single);
+        _trainOnly = single;
+        return split;
     }
 
     /// <summary>One pass over a line corpus collecting (source, label) only — never the texts — to split it.</summary>
@@ -203,7 +221,9 @@ public sealed class Corpus
                 items.Add((doc.Source, doc.Label));
         if (items.Count == 0) throw UserInputException.At(Path, null, "has no documents. Add documents");
         _classes ??= items.Select(i => i.Item2).Distinct().Order(StringComparer.Ordinal).ToList();
-        return CorpusSplitter.StratifiedSplit(items, Path, Options);
+        var split = CorpusSplitter.StratifiedSplit(items, Path, Options, out var single);
+        _trainOnly = single;
+        return split;
     }
 
     /// <summary>
@@ -255,7 +275,7 @@ public sealed class Corpus
         foreach (var file in files)
         {
             Text(file);
-            using var stream = new FileStream(_files.Full(file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var stream = CorpusFiles.OpenFile(_files.Full(file));
             hash.AppendData(BitConverter.GetBytes(stream.Length));
             int n;
             while ((n = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, n);

@@ -17,7 +17,7 @@ internal sealed class CorpusFiles(string root, string? forcedEncoding, CorpusRea
     public string ReadDocument(string file)
     {
         var full = Full(file);
-        var (text, encoding, padded) = TextDecoding.DecodeDocument(File.ReadAllBytes(full), full, forcedEncoding);
+        var (text, encoding, padded) = TextDecoding.DecodeDocument(ReadAllBytes(full), full, forcedEncoding);
         statistics.NoteFile(file, encoding, padded ? file : null);
         return text;
     }
@@ -92,21 +92,45 @@ internal sealed class CorpusFiles(string root, string? forcedEncoding, CorpusRea
     /// </summary>
     public static Stream OpenRaw(string full)
     {
-        Stream stream;
-        try
-        {
-            stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw UserInputException.At(full, null, $"cannot be read ({e.Message}). Give read permission or remove it from the corpus");
-        }
-        catch (FileNotFoundException)
-        {
-            throw UserInputException.At(full, null, "does not exist (a dangling symbolic link?). Remove it from the corpus or restore its target");
-        }
+        var stream = OpenFile(full);
         return full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new CheckedGzipStream(stream) : stream;
     }
+
+    /// <summary>A corpus file opened for reading; a dangling or looping link, a missing or unreadable file is one line naming it.</summary>
+    public static FileStream OpenFile(string full)
+    {
+        try
+        {
+            return new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !IO.DiskFull.Is(e))
+        {
+            throw CannotRead(full, e);
+        }
+    }
+
+    public static byte[] ReadAllBytes(string full)
+    {
+        try
+        {
+            return File.ReadAllBytes(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !IO.DiskFull.Is(e))
+        {
+            throw CannotRead(full, e);
+        }
+    }
+
+    private static UserInputException CannotRead(string full, Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException when new FileInfo(full).LinkTarget is { } target =>
+            UserInputException.At(full, null, $"is a symbolic link to '{target}', which does not exist. Remove the link from the corpus or restore its target"),
+        FileNotFoundException or DirectoryNotFoundException =>
+            UserInputException.At(full, null, "disappeared while the corpus was read. Run the command again on a corpus that does not change"),
+        UnauthorizedAccessException =>
+            UserInputException.At(full, null, "cannot be read (permission denied). Give read permission or remove it from the corpus"),
+        _ => UserInputException.At(full, null, $"cannot be read ({e.Message.Split(" : ")[0].TrimEnd('.')}). Remove it from the corpus or fix it (a symbolic link loop?)"),
+    };
 
     private static UserInputException NotGzip(string full, long? line, InvalidDataException e) =>
         UserInputException.At(full, line, $"is not a valid gzip file ({e.Message}). Re-compress or decompress it");

@@ -14,16 +14,24 @@ internal static class CorpusSplitter
     /// class leaves the others' splits alone), and cut into test, val and train. Every class with at least two
     /// documents gets at least one test document, and with three or more at least one val document.
     /// </summary>
-    public static Dictionary<string, Split> StratifiedSplit(IEnumerable<(string Source, string Label)> items, string corpusPath, CorpusOptions options)
+    /// <param name="trainOnly">The classes with a single document, which go to train only.</param>
+    public static Dictionary<string, Split> StratifiedSplit(IEnumerable<(string Source, string Label)> items, string corpusPath, CorpusOptions options,
+        out IReadOnlyList<string> trainOnly)
     {
         var result = new Dictionary<string, Split>(StringComparer.Ordinal);
+        var single = new List<string>();
+        trainOnly = single;
         foreach (var group in items.GroupBy(i => i.Label, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var sources = group.Select(i => i.Source).Order(StringComparer.Ordinal).ToArray();
             var n = sources.Length;
-            if (n < 2 && (options.ValFraction > 0 || options.TestFraction > 0))
-                throw UserInputException.At(corpusPath, null,
-                    $"class '{group.Key}' has a single document ({sources[0]}), too few to put in train and test. Add documents to it or remove it");
+            if (n < 2)
+            {
+                // Too few to hold any out: the class is learnt from its one document and reported (Corpus.TrainOnlyClasses).
+                result[sources[0]] = Split.Train;
+                single.Add(group.Key);
+                continue;
+            }
             new Random(StableSeed(options.SplitSeed, group.Key)).Shuffle(sources);
             var test = options.TestFraction > 0 ? Math.Max(1, (int)Math.Round(n * options.TestFraction, MidpointRounding.AwayFromZero)) : 0;
             var val = options.ValFraction > 0 && n >= 3 ? Math.Max(1, (int)Math.Round(n * options.ValFraction, MidpointRounding.AwayFromZero)) : 0;

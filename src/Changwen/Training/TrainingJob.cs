@@ -95,6 +95,7 @@ public static class TrainingJob
         // The fingerprint is that of the corpus opened without a recorded split (content + split settings), so eval,
         // inspect and the segmentation cache compute the same one from the data alone.
         var plain = Corpus.Open(dataPath, effective.Corpus);
+        CorpusChecks.ForTraining(plain, progress);
         var fingerprint = plain.Fingerprint();
         Corpus corpus;
         if (resume)
