@@ -53,6 +53,9 @@ public static class InspectCommand
         summary.AddRow("documents", $"{report.Documents:N0}");
         summary.AddRow("classes", report.Classes.Count.ToString());
         summary.AddRow("splits", string.Join(" / ", report.Splits.Select(s => $"{s.Key} {s.Value:N0}")) + (report.HasOwnSplits ? " (the corpus's own)" : " (stratified, seeded)"));
+        if (report.TrainOnlyClasses.Count > 0)
+            summary.AddRow("single-document classes", $"[yellow]{report.TrainOnlyClasses.Count}[/] kept in train only, none to validate or test: " +
+                Spectre.Console.Markup.Escape(string.Join(", ", report.TrainOnlyClasses.Take(10)) + (report.TrainOnlyClasses.Count > 10 ? ", ..." : "")));
         summary.AddRow("ordered by label", report.OrderedByLabel
             ? $"[yellow]yes[/] ({report.LabelRuns} label runs in train): shuffle when training"
             : $"no ({report.LabelRuns:N0} label runs in train)");

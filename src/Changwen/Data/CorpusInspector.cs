@@ -24,6 +24,8 @@ public sealed record CorpusReport
     /// <summary>Maximal runs of equal labels in the training split's reading order (shuffled data has many).</summary>
     public required int LabelRuns { get; init; }
     public required IReadOnlyList<ClassCounts> PerClass { get; init; }
+    /// <summary>Classes with a single document, kept in train only by the split Changwen makes (none to validate or test on).</summary>
+    public IReadOnlyList<string> TrainOnlyClasses { get; init; } = [];
     /// <summary>Document lengths in characters (Unicode scalar values), all splits.</summary>
     public required LengthPercentiles CharLength { get; init; }
     public required DuplicateCounts Duplicates { get; init; }
@@ -147,6 +149,7 @@ public static class CorpusInspector
             SkippedEmpty = corpus.Statistics.SkippedEmpty.Values.Sum(),
             Encodings = corpus.Statistics.EncodingCounts,
             NulPaddingTrimmed = corpus.Statistics.NulPaddingTrimmed.Count,
+            TrainOnlyClasses = corpus.TrainOnlyClasses,
         };
     }
 
