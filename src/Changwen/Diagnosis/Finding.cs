@@ -17,6 +17,8 @@ public static class FindingCode
     public const string Overfitting = "overfitting";
     public const string Truncation = "truncation";
     public const string Imbalance = "imbalance";
+    /// <summary>Classes with too few training documents on a corpus that is not skewed: not <see cref="Imbalance"/>.</summary>
+    public const string SmallClasses = "small-classes";
     public const string UnknownWords = "unknown-words";
     /// <summary>
     /// Many parameters per training document, before training. Not <see cref="Overfitting"/>: a log keeps the first

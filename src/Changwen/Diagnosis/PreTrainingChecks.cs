@@ -135,7 +135,8 @@ public static class PreTrainingChecks
             : Inv($"{few.Count} of {counts.Length} classes have fewer than {FewTrainingDocs} training documents: {fewList}. Too few to learn them reliably or to measure them on validation: add documents to them or merge them");
         return new Finding
         {
-            Code = FindingCode.Imbalance, Severity = Severity.Warning,
+            // A balanced corpus is not imbalanced, however small its classes.
+            Code = ratio >= ImbalanceRatio ? FindingCode.Imbalance : FindingCode.SmallClasses, Severity = Severity.Warning,
             Message = message,
             Evidence = new Dictionary<string, object>
             {

@@ -121,6 +121,10 @@ public sealed class TrainingWatcher
     public const double CollapsePredictedShare = 0.9;
     public const double CollapseTrueShareBelow = 0.5;
     public const int CollapseEpochs = 2;
+    // Validation overrules the loss: a run whose validation accuracy beats the most frequent class's share on
+    // validation by this much has learned more than the class frequencies, whatever its training loss looks like (a
+    // healthy MergeNet run sat near the class-frequency loss at epoch 2 with 43.5 % val accuracy against 7 %).
+    public const double BeatsFrequenciesBy = 0.05;
     // Vanishing: the LSTM's gradient three orders of magnitude below the classifier's, for 30 records in a row
     // (single small values happen; a sustained gap means the LSTM does not learn).
     public const double VanishingRatio = 1e3;
@@ -152,6 +156,8 @@ public sealed class TrainingWatcher
     private readonly Queue<double> recentGradientNorms = new();
     private int vanishingStreak;
     private int collapsedEpochs;
+    /// <summary>The latest epoch's validation accuracy beat the most frequent class's share by <see cref="BeatsFrequenciesBy"/>.</summary>
+    private bool learnedOnValidation;
     private readonly List<EpochRecord> epochs = [];
 
     public TrainingWatcher(WatchContext context)
@@ -182,7 +188,7 @@ public sealed class TrainingWatcher
         lowestSmoothed = Math.Min(lowestSmoothed, smoothed);
         if (smoothed > LossAboveChance * chance) Report(found, LrTooHigh(epoch, step, loss, smoothed));
         // A plateau never left the band from the start: once the smoothed loss has gone below it, the run learned.
-        if (stepsSeen >= plateauCheckSteps && lowestSmoothed >= (1 - PlateauBand) * prior && smoothed <= (1 + PlateauBand) * chance)
+        if (!learnedOnValidation && stepsSeen >= plateauCheckSteps && lowestSmoothed >= (1 - PlateauBand) * prior && smoothed <= (1 + PlateauBand) * chance)
             Report(found, Plateau(epoch, step, smoothed));
         return found;
     }
@@ -233,7 +239,10 @@ public sealed class TrainingWatcher
     {
         var found = new List<Finding>();
         epochs.Add(record);
-        if (valPredicted is not null && valActual is not null) Collapse(found, record.Epoch, valPredicted, valActual);
+        // Judged on the latest epoch: a run that learned and then fell back to the class frequencies is watched again.
+        if (valActual is not null && valActual.Sum() is > 0 and var valDocs)
+            learnedOnValidation = record.ValAccuracy > (double)valActual.Max() / valDocs + BeatsFrequenciesBy;
+        if (valPredicted is not null && valActual is not null && !learnedOnValidation) Collapse(found, record.Epoch, valPredicted, valActual);
         Overfitting(found, record);
         return found;
     }

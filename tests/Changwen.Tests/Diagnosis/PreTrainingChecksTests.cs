@@ -162,7 +162,7 @@ public sealed class PreTrainingChecksTests
         var labels = Enumerable.Range(0, 3).SelectMany(c => Enumerable.Repeat(c, 16)).ToArray();
         var lengths = Enumerable.Repeat(50, labels.Length).ToArray();
         var finding = Assert.Single(PreTrainingChecks.Run(clean with { Train = Dataset(50, lengths, labels), RawTrainLengths = lengths }));
-        Assert.Equal(FindingCode.Imbalance, finding.Code);
+        Assert.Equal(FindingCode.SmallClasses, finding.Code);
         Assert.StartsWith("3 of 3 classes have fewer than 20 training documents: 体育 (16)", finding.Message);
         Assert.DoesNotContain("imbalanced", finding.Message);
     }

@@ -216,6 +216,24 @@ public sealed class TrainingWatcherTests
         Assert.Empty(FeedLosses(watcher, losses, 200));
     }
 
+    [Fact]
+    public void A_loss_near_the_class_frequencies_is_no_plateau_once_validation_beats_them()
+    {
+        // Issue 22: a healthy MergeNet run (14 balanced classes, 43.5 % val accuracy after epoch 1) was warned of a
+        // plateau in epoch 2 because its training loss still sat near ln 14.
+        var watcher = new TrainingWatcher(Context(stepsPerEpoch: 200));
+        var valActual = Enumerable.Repeat(10L, 14).ToArray();
+        Assert.Empty(FeedLosses(watcher, FlatAtChance(14, 40, seed: 21), 200));
+        Assert.Empty(watcher.OnEpoch(Epoch(1, 2.6, 0.2, 2.4, 0.435), valPredicted: Enumerable.Repeat(10L, 14).ToArray(), valActual: valActual));
+        var epoch2 = FlatAtChance(14, 300, seed: 22).Select((loss, i) => (Step: 201L + i, Loss: loss));
+        Assert.DoesNotContain(epoch2.SelectMany(s => watcher.OnStep(2, s.Step, s.Loss)), f => f.Code == FindingCode.Plateau);
+
+        // The same losses after an epoch at the class-frequency level are a plateau.
+        var stuck = new TrainingWatcher(Context(stepsPerEpoch: 200));
+        Assert.Empty(stuck.OnEpoch(Epoch(1, 2.6, 0.07, 2.6, 0.07), valPredicted: Enumerable.Repeat(10L, 14).ToArray(), valActual: valActual));
+        Assert.Contains(FeedLosses(stuck, FlatAtChance(14, 300, seed: 22), 200), f => f.Code == FindingCode.Plateau);
+    }
+
     // ---- collapse
 
     [Fact]
