@@ -10,7 +10,7 @@ public static class TrainCommand
     {
         var data = new Argument<string>("data") { Description = "Corpus folder or file." };
         var output = new Option<string>("--out", "-o") { Description = "Run folder to create (or to continue with --resume).", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out where it stopped; its saved options.json wins over the flags." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out where it stopped; its saved options.json wins over the flags, except --epochs, which continues even a finished run to that many epochs in all." };
         var cache = CliOptions.CacheOption();
         var noWatch = new Option<bool>("--no-watch")
         {
@@ -42,7 +42,9 @@ public static class TrainCommand
             {
                 result = ConsoleProgress.Run(stdout, progress =>
                     TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
-                        reportWatcherFindings: !r.GetValue(noWatch)));
+                        reportWatcherFindings: !r.GetValue(noWatch),
+                        // The one flag a resume takes: train to this many epochs in all.
+                        resumeEpochs: r.GetValue(resume) && r.GetResult(cli.Epochs) is { Implicit: false } ? r.GetValue(cli.Epochs) : null));
             }
             catch (OperationCanceledException)
             {

@@ -56,8 +56,10 @@ public static class TrainingJob
     /// <param name="reportWatcherFindings">False keeps the training watcher's findings out of <paramref name="progress"/>;
     /// they are still recorded in diagnosis.json and <see cref="TrainingJobResult.Findings"/>, and the checks before
     /// training are still reported.</param>
+    /// <param name="resumeEpochs">With <paramref name="resume"/>: train to this many epochs in all instead of the
+    /// saved count (a finished run continues; options.json records the new count).</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null)
     {
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
@@ -72,6 +74,8 @@ public static class TrainingJob
             if (!File.Exists(optionsPath))
                 throw UserInputException.At(runDir, null, "holds no training run to resume (no options.json). Train into it without --resume");
             saved = RunFolder.ReadOptions(runDir);
+            if (resumeEpochs is { } epochs && epochs != saved.Optimizer.Epochs)
+                saved = ResumeEpochs.Extend(runDir, saved, epochs, progress);
             progress?.Report(new ProgressUpdate("resume", 0, null, $"resuming {runDir} with its saved options.json"));
         }
         else
