@@ -124,7 +124,15 @@ internal static class CorpusLayout
     {
         using var stream = CorpusFiles.OpenRaw(file);
         var sample = new byte[64 * 1024];
-        var n = stream.ReadAtLeast(sample, sample.Length, throwOnEndOfStream: false);
+        int n;
+        try
+        {
+            n = stream.ReadAtLeast(sample, sample.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw UserInputException.At(file, null, $"is not a valid gzip file ({e.Message}). Re-compress or decompress it");
+        }
         // Latin-1 keeps every byte, which is all that is needed to see '{', tabs and digits.
         var text = Encoding.Latin1.GetString(sample, 0, n);
         return text.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.Trim().Length > 0) ?? "";

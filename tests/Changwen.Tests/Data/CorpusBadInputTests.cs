@@ -119,12 +119,15 @@ public class CorpusBadInputTests
     }
 
     [Fact]
-    public void Class_with_a_single_document_is_reported_when_the_tool_must_split()
+    public void Class_with_a_single_document_goes_to_train_only_and_is_reported()
     {
+        // Issue 22: nothing of such a class can be held out; it is learnt from its one document (inspect and train say so).
         using var dir = new TempDir();
         WriteFolders(dir.Path, new Dictionary<string, int> { ["甲"] = 5, ["孤"] = 1 });
-        var ex = ReadFails(dir.Path);
-        Assert.StartsWith(dir.Path + ": class '孤' has a single document (孤/0000.txt)", ex.Message);
+        var corpus = Corpus.Open(dir.Path, Defaults);
+        Assert.Equal(["孤"], corpus.TrainOnlyClasses);
+        Assert.Equal(["孤/0000.txt"], corpus.Read(Split.Train).Where(d => d.Label == "孤").Select(d => d.Source));
+        Assert.DoesNotContain(corpus.Read(Split.Val).Concat(corpus.Read(Split.Test)), d => d.Label == "孤");
     }
 
     [Fact]
