@@ -239,7 +239,7 @@ public static class BatchScorer
         // Syntax errors, duplicate keys (ArgumentException) and strings that are not valid UTF-16 (InvalidOperationException).
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            return (null, null, $"not valid JSON ({e.Message.Split('\n')[0].Trim()}); {Expected}");
+            return (null, null, $"not JSON ({e.Message.Split('\n')[0].Trim()}); {Expected}");
         }
     }
 

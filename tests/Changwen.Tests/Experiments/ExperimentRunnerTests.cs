@@ -106,7 +106,7 @@ public sealed class ExperimentRunnerTests
 
             runs:
               - name: broken
-                max-len: 0
+                embeddings: no-such-vectors.vec
               - name: fine
             """);
 
@@ -117,12 +117,14 @@ public sealed class ExperimentRunnerTests
 
         Assert.Equal(1, code); // a run failed: scripts can tell, though the experiment went on
         var text = output.ToString();
-        Assert.Contains("run 1/2 broken: failed: --max-len must be at least 1, got 0", text);
+        // A value out of range is refused before any run starts (BadInputTests); a missing file only fails its own run.
+        Assert.Contains("run 1/2 broken: failed: ", text);
+        Assert.Contains("no-such-vectors.vec: word vector file not found", text);
         Assert.Contains("[fine] epoch 1/1", text);
         Assert.Contains("report: " + Path.Combine(outDir, "report.md"), text);
         var report = File.ReadAllText(Path.Combine(outDir, ExperimentReport.MarkdownFile));
-        Assert.Contains("| broken | `max-len=0` | failed: --max-len must be at least 1, got 0 |", report);
+        Assert.Contains("| broken | `embeddings=no-such-vectors.vec` | failed: ", report);
         Assert.Contains("| fine | — | finished |", report);
-        Assert.Contains("failed: --max-len must be at least 1, got 0", File.ReadAllText(Path.Combine(outDir, ExperimentReport.HtmlFile)));
+        Assert.Contains("word vector file not found", File.ReadAllText(Path.Combine(outDir, ExperimentReport.HtmlFile)));
     }
 }
