@@ -168,6 +168,11 @@ public sealed class Corpus
         var selectedBeforeReading = part.Folders is not null;
         foreach (var doc in _reader.Read(part, wanted))
         {
+            // A label is a line of labels.json, a column of splits.tsv and of predict's plain output: a tab, a line break
+            // or another control character in it would break them.
+            if (doc.Label.Any(char.IsControl))
+                throw UserInputException.At(_files.Full(DocumentSource.FileOf(doc.Source)), DocumentSource.LineOf(doc.Source),
+                    $"label '{doc.Label.ReplaceLineEndings(" ").Replace('\t', ' ')}' holds a tab, line break or other control character. Remove it from the label");
             var text = doc.Text.Trim();
             if (text.Length == 0)
             {

@@ -242,6 +242,15 @@ public sealed class BadInputTests(TinyRunFixture run) : IClassFixture<TinyRunFix
     }
 
     [Fact]
+    public void A_label_with_a_tab_or_line_break_is_one_line_naming_its_line()
+    {
+        using var dir = new TempDir();
+        var data = dir.File("news.jsonl", "{\"label\": \"体育\", \"text\": \"球赛\"}\n{\"label\": \"财\\n经\", \"text\": \"股市\"}\n");
+        var line = FailsWithOneLine("inspect", data, "--no-words");
+        Assert.StartsWith($"changwen: {data}:2: label", line);
+    }
+
+    [Fact]
     public void Dangling_and_looping_symbolic_links_in_a_folder_corpus_are_one_line()
     {
         if (OperatingSystem.IsWindows()) return;   // symbolic links need rights there
