@@ -67,6 +67,8 @@ public static class OptionLimits
             "at least 0 and leave documents for training with the validation fraction");
 
         Defined(o.Tokenizer.Kind, "--tokenizer", "kind");
+        Defined(o.Tokenizer.Normalize, "--normalize", "normalize");
+        Range(o.Tokenizer.Version, 1, TokenizerOptions.CurrentVersion, "tokenizer version", "version", "");
         Range(o.Vocabulary.MinCount, 1, int.MaxValue, "--min-count", "min_count", "Pass e.g. 1");
         if (o.Vocabulary.MaxVocab != 0) Range(o.Vocabulary.MaxVocab, 3, MaxVocab, "--max-vocab", "max_vocab", "Pass 0 (no limit) or e.g. 50000; 3 is the least (<pad>, <unk> and a word)");
 
