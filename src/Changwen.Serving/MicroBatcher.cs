@@ -25,7 +25,7 @@ public sealed record BatchingStats(long Requests, long Texts, long ForwardPasses
 /// </remarks>
 public sealed class MicroBatcher : IAsyncDisposable
 {
-    private sealed record Job(PreparedTexts Texts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
+    private sealed record Job(IReadOnlyList<PreparedTexts> Parts, int TopK, TaskCompletionSource<IReadOnlyList<Prediction>> Done, CancellationToken Cancel);
 
     private readonly TextClassifier classifier;
     private readonly int maxBatch;
@@ -59,8 +59,16 @@ public sealed class MicroBatcher : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         if (queue.Reader.Completion.IsCompleted) throw new ChannelClosedException("the micro-batcher is stopped");
-        var prepared = await Task.Run(() => classifier.Prepare(texts, cancel), cancel).ConfigureAwait(false);
-        var job = new Job(prepared, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
+        // A few texts per work item: the thread pool runs items in arrival order, so a request that arrives while a heavy
+        // one is being segmented waits for one of its items, not for all of it.
+        var group = Math.Max(1, Environment.ProcessorCount / 2);
+        var parts = new List<PreparedTexts>((texts.Count + group - 1) / group);
+        for (var start = 0; start < texts.Count; start += group)
+        {
+            var slice = texts.Skip(start).Take(group).ToArray();
+            parts.Add(await Task.Run(() => classifier.Prepare(slice, cancel), cancel).ConfigureAwait(false));
+        }
+        var job = new Job(parts, topK, new TaskCompletionSource<IReadOnlyList<Prediction>>(TaskCreationOptions.RunContinuationsAsynchronously), cancel);
         Interlocked.Increment(ref waiting);
         if (!queue.Writer.TryWrite(job))
         {
@@ -101,7 +109,7 @@ public sealed class MicroBatcher : IAsyncDisposable
                         continue;
                     }
                     batch.Add(job);
-                    count += job.Texts.Count;
+                    count += job.Parts.Sum(p => p.Count);
                     continue;
                 }
                 var left = deadline - DateTime.UtcNow;
@@ -130,7 +138,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     {
         try
         {
-            var predictions = classifier.Predict([.. batch.Select(j => j.Texts)], batch.Max(j => j.TopK));
+            var predictions = classifier.Predict([.. batch.SelectMany(j => j.Parts)], batch.Max(j => j.TopK));
             Interlocked.Increment(ref forwardPasses);
             Interlocked.Add(ref texts, count);
             Interlocked.Add(ref requests, batch.Count);
@@ -138,7 +146,7 @@ public sealed class MicroBatcher : IAsyncDisposable
             var start = 0;
             foreach (var job in batch)
             {
-                var slice = new Prediction[job.Texts.Count];
+                var slice = new Prediction[job.Parts.Sum(p => p.Count)];
                 for (var i = 0; i < slice.Length; i++)
                 {
                     var p = predictions[start + i];
