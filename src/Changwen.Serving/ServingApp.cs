@@ -70,9 +70,9 @@ public static class ServingApp
         app.UseExceptionHandler(errors => errors.Run(async http =>
         {
             // Only bugs reach here: every failure a client can cause is answered where it is found.
-            var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+            // The exception itself goes to the server log only: a client gets no .NET type names.
             http.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await http.Response.WriteAsJsonAsync(Error("internal", $"internal error ({error?.GetType().Name}); see the server log"));
+            await http.Response.WriteAsJsonAsync(Error("internal", $"internal error (request {http.TraceIdentifier}); see the server log"));
         }));
         app.UseStatusCodePages(async context =>
         {

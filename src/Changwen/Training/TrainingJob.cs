@@ -61,11 +61,12 @@ public static class TrainingJob
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
         IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null)
     {
+        // Every flag is checked (before libtorch loads, so a mistake costs no time), then the folder is claimed (an OS
+        // lock), before anything is written into it.
+        if (!resume) ValidateOptions(options);
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
-        // Every flag is checked, then the folder is claimed (an OS lock), before anything is written into it.
-        if (!resume) ValidateOptions(options);
         using var claim = RunFolderClaim.Take(runDir, resume);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
