@@ -56,6 +56,8 @@ public static class ExperimentCommand
             var outDir = r.GetValue(output);
             if (dataPath is null || outDir is null)
                 throw new UserInputException($"experiment: give the corpus and an output folder: changwen experiment {planName} DATA --out DIR");
+            if (File.Exists(outDir))
+                throw UserInputException.At(Path.GetFullPath(outDir), null, "is a file, not a folder. Give --out a new folder, or the folder of the experiment to resume");
 
             IReadOnlyList<RunRow> rows;
             try

@@ -82,6 +82,18 @@ public sealed class RunFolderClaim : IDisposable
     }
 
     /// <summary>
+    /// For a job refused with a <see cref="UserInputException"/>: when this claim created the folder and no epoch was
+    /// kept in it (no checkpoint.bin), everything in it was written by this job and is of no use, so the folder is
+    /// removed (on <see cref="Dispose"/>) and the refused command leaves nothing behind.
+    /// </summary>
+    public void AbandonIfUntrained()
+    {
+        if (createdFolder is not null && !File.Exists(Path.Combine(createdFolder, Checkpoint.FileName))) abandoned = true;
+    }
+
+    private bool abandoned;
+
+    /// <summary>
     /// Releases the lock. A folder this claim created that holds nothing but the lock file (the job was refused before
     /// it wrote anything: a one-class corpus, a bad file) is removed again, so a refused command leaves nothing behind.
     /// </summary>
@@ -91,6 +103,11 @@ public sealed class RunFolderClaim : IDisposable
         if (createdFolder is null) return;
         try
         {
+            if (abandoned)
+            {
+                Directory.Delete(createdFolder, recursive: true);
+                return;
+            }
             if (Directory.EnumerateFileSystemEntries(createdFolder).All(e => Path.GetFileName(e) == LockFile))
             {
                 File.Delete(Path.Combine(createdFolder, LockFile));

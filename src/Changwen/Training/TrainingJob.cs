@@ -68,6 +68,21 @@ public static class TrainingJob
         TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
         using var claim = RunFolderClaim.Take(runDir, resume);
+        try
+        {
+            return RunClaimed(dataPath, options, runDir, resume, cacheDir, progress, ct, reportWatcherFindings, resumeEpochs);
+        }
+        catch (UserInputException)
+        {
+            // Refused before its first epoch was kept (a bad corpus or vectors file): a folder this job created goes again.
+            claim.AbandonIfUntrained();
+            throw;
+        }
+    }
+
+    private static TrainingJobResult RunClaimed(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings, int? resumeEpochs)
+    {
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
         if (resume)

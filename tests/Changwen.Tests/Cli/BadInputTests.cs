@@ -145,6 +145,21 @@ public sealed class BadInputTests(TinyRunFixture run) : IClassFixture<TinyRunFix
     }
 
     [Fact]
+    public void A_run_refused_before_its_first_epoch_leaves_no_folder_and_an_experiment_out_file_is_one_line()
+    {
+        using var dir = new TempDir();
+        var data = TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
+        var vectors = dir.File("empty.vec", "");
+        var target = Path.Combine(dir.Path, "run");
+        // Found only after segmentation, when the run folder already holds options.json, vocab.tsv...
+        Assert.Contains("holds no vectors", FailsAfterProgress(["train", data, "--out", target, .. TinyTraining, "--embeddings", vectors]));
+        Assert.False(Directory.Exists(target));
+
+        var file = dir.File("taken.txt", "mine");
+        Assert.Contains("is a file, not a folder", FailsWithOneLine("experiment", "seed", data, "--out", file));
+    }
+
+    [Fact]
     public void A_folder_another_process_has_claimed_is_refused_before_anything_is_written()
     {
         using var dir = new TempDir();
