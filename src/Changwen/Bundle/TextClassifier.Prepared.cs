@@ -67,7 +67,10 @@ public sealed partial class TextClassifier
         }
         float[][] probabilities;
         lock (forwardLock)
+        {
+            Models.TorchRuntime.FlushDenormals();   // per thread, as in PredictProbabilities
             probabilities = Predictor.PredictProbabilities(model, new EncodedDataset(maxLen, ids, lengths, new int[count]), Math.Max(1, count));
+        }
         return ToPredictions(probabilities, topK);
     }
 }
