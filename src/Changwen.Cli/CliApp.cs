@@ -29,6 +29,7 @@ public static partial class CliApp
                      EvalCommand.Create(),
                      PredictCommand.Create(standardInput),
                      ServeCommand.Create(),
+                     ExportCommand.Create(),
                      ExperimentCommand.Create(),
                  })
             root.Subcommands.Add(command);
