@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["torch-compare"] = TorchCompareBenchmark.Run,
     ["step-profile"] = StepProfile.Run,
     ["scalar-race"] = ScalarRace.Run,
+    ["onnx-parity"] = OnnxParityBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
