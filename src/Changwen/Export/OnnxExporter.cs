@@ -49,12 +49,12 @@ public static class OnnxExporter
 
         Directory.CreateDirectory(output);
         var manifest = Manifest(options, model, format.Changwen);
-        File.Copy(vocabularyPath, Path.Combine(output, manifest.Vocabulary), overwrite: true);
+        CopyFile(vocabularyPath, Path.Combine(output, manifest.Vocabulary));
         AtomicFile.WriteAllText(Path.Combine(output, manifest.Labels), Json.Serialize(labels));
         if (manifest.Text.UserDictionary is { } userDictionary)
-            File.Copy(Resolve(dir, options.Tokenizer.UserDictionary!), Path.Combine(output, userDictionary), overwrite: true);
+            CopyFile(Resolve(dir, options.Tokenizer.UserDictionary!), Path.Combine(output, userDictionary));
         if (manifest.Text.StopWords is { } stopWords)
-            File.Copy(Resolve(dir, options.Tokenizer.StopWords!), Path.Combine(output, stopWords), overwrite: true);
+            CopyFile(Resolve(dir, options.Tokenizer.StopWords!), Path.Combine(output, stopWords));
         AtomicFile.Write(Path.Combine(output, OnnxManifest.ModelFile), stream => onnx.WriteTo(stream));
         // Last, so that a folder with a manifest is a complete export.
         AtomicFile.WriteAllText(Path.Combine(output, OnnxManifest.FileName), Json.Serialize(manifest));
@@ -123,6 +123,13 @@ public static class OnnxExporter
     }
 
     private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static void CopyFile(string source, string target)
+    {
+        if (!File.Exists(source))
+            throw UserInputException.At(source, null, "missing, but options.json names it. Restore it from the training run");
+        AtomicFile.WriteAllBytes(target, File.ReadAllBytes(source));
+    }
 
     private static string Resolve(string dir, string path) => Path.IsPathRooted(path) ? path : Path.Combine(dir, path);
 }

@@ -76,6 +76,23 @@ public sealed class OnnxExportTests(FastTextRunFixture run) : IClassFixture<Fast
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(outDir, "model.onnx")));
     }
 
+    [Fact]
+    public void Export_carries_the_user_dictionary_and_stop_words_and_names_them_in_the_manifest()
+    {
+        var runCopy = TinyRun.Copy(run.RunDir, run.Scratch("run-with-dictionary"));
+        var options = RunFolder.ReadOptions(runCopy);
+        RunFolder.WriteOptions(runCopy, options with { Tokenizer = options.Tokenizer with { UserDictionary = "user-dict.txt", StopWords = "stop-words.txt" } });
+        File.WriteAllText(Path.Combine(runCopy, "user-dict.txt"), "球赛冠军 10 n\n");
+        File.WriteAllText(Path.Combine(runCopy, "stop-words.txt"), "的\n了\n");
+        var outDir = run.Scratch("export-dictionary");
+
+        var manifest = OnnxExporter.Export(runCopy, outDir);
+
+        Assert.Equal(("user-dict.txt", "stop-words.txt"), (manifest.Text.UserDictionary, manifest.Text.StopWords));
+        Assert.Equal("球赛冠军 10 n\n", File.ReadAllText(Path.Combine(outDir, "user-dict.txt")));
+        Assert.Equal("的\n了\n", File.ReadAllText(Path.Combine(outDir, "stop-words.txt")));
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("garbage")]
