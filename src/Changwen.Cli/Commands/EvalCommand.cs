@@ -19,20 +19,20 @@ public static class EvalCommand
             "Score this split (default: the recorded test split of the training corpus, the test split of a corpus with split files, otherwise every document).");
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
         var threads = CliOptions.ThreadsOption();
+        var runtime = ModelRuntime.Option();
         var cli = new CliOptions();
         var command = new Command("eval", "Score a trained model on a corpus: accuracy, precision/recall/F1 per class, confusion matrix.");
         command.Arguments.Add(model);
         command.Arguments.Add(data);
-        foreach (var o in new Option[] { json, split, batchSize, threads, cli.Format, cli.Encoding, cli.TextColumn, cli.LabelColumn })
+        foreach (var o in new Option[] { json, split, batchSize, threads, runtime, cli.Format, cli.Encoding, cli.TextColumn, cli.LabelColumn })
             command.Options.Add(o);
         command.SetAction(int (ParseResult r) =>
         {
             if (r.GetValue(batchSize) < 1) throw new UserInputException($"--batch-size {r.GetValue(batchSize)} must be at least 1.");
-            Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
             var output = r.InvocationConfiguration.Output;
             var error = r.InvocationConfiguration.Error;
 
-            using var classifier = TextClassifier.Load(r.GetValue(model)!);
+            using var classifier = ModelRuntime.Load(r.GetValue(model)!, r.GetValue(runtime), r.GetValue(threads));
             // Reading flags override the training corpus's; unset ones keep what the model was trained with.
             var trained = classifier.Options.Corpus;
             var corpusOptions = trained with

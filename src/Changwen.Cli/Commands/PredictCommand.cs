@@ -25,10 +25,11 @@ public static class PredictCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {\"label\": ..., \"probabilities\": {...}}." };
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
         var threads = CliOptions.ThreadsOption();
+        var runtime = ModelRuntime.Option();
         var command = new Command("predict", "Classify texts with a trained model.");
         command.Arguments.Add(model);
         command.Arguments.Add(texts);
-        foreach (var o in new Option[] { file, outFile, format, topK, json, batchSize, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { file, outFile, format, topK, json, batchSize, threads, runtime }) command.Options.Add(o);
         // Asynchronous so that Ctrl+C cancels the token: a streaming run then stops between chunks and leaves no output.
         command.SetAction((ParseResult r, CancellationToken cancel) => Task.Run(int () =>
         {
@@ -44,9 +45,8 @@ public static class PredictCommand
             if (given.Length > 0 && outPath is not null) throw new UserInputException("predict: --out scores --file or standard input, not texts given as arguments.");
             if (outPath is not null) CheckOutput(outPath, path);
             else if (path is not null) RefuseBinary(path);
-            Changwen.Models.TorchRuntime.SetThreads(r.GetValue(threads));
 
-            using var classifier = TextClassifier.Load(r.GetValue(model)!);
+            using var classifier = ModelRuntime.Load(r.GetValue(model)!, r.GetValue(runtime), r.GetValue(threads));
             var output = r.InvocationConfiguration.Output;
             if (outPath is not null)
                 try

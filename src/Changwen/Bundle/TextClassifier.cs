@@ -30,14 +30,16 @@ public sealed partial class TextClassifier : IDisposable
     /// <summary>Rows per forward pass unless the caller says otherwise.</summary>
     public const int DefaultBatchSize = 256;
 
-    private readonly TextClassifierModel model;
+    private readonly TextClassifierModel? model;
+    /// <summary>Scores instead of <see cref="model"/> when the classifier was loaded from an ONNX export.</summary>
+    private readonly Export.OnnxScorer? onnx;
     private readonly ITokenizer tokenizer;
     private readonly SequenceEncoder encoder;
     private readonly Dictionary<string, int> labelIndex;
     private readonly Lock forwardLock = new();
 
     private TextClassifier(string runDirectory, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels,
-        Vocabulary vocabulary, ITokenizer tokenizer, TextClassifierModel model, TrainingSummary? summary)
+        Vocabulary vocabulary, ITokenizer tokenizer, TextClassifierModel? model, TrainingSummary? summary, Export.OnnxScorer? onnx = null)
     {
         RunDirectory = runDirectory;
         Format = format;
@@ -47,6 +49,7 @@ public sealed partial class TextClassifier : IDisposable
         Summary = summary;
         this.tokenizer = tokenizer;
         this.model = model;
+        this.onnx = onnx;
         encoder = new SequenceEncoder(vocabulary, options.Encoding);
         labelIndex = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
     }
@@ -123,6 +126,32 @@ public sealed partial class TextClassifier : IDisposable
         }
     }
 
+    /// <summary>Whether the network runs in libtorch (a run folder), rather than in ONNX Runtime (an export).</summary>
+    public bool UsesLibtorch => model is not null;
+
+    /// <summary>
+    /// Loads a folder written by <c>changwen export --format onnx</c>: the network runs in ONNX Runtime
+    /// (<paramref name="threads"/> intra-op threads, 0 = its default) and libtorch is never loaded; tokenizing and
+    /// encoding are the run's, from manifest.json. <see cref="Options"/> then holds only the tokenizer, encoding and
+    /// model kind; <see cref="Summary"/> is null.
+    /// </summary>
+    public static TextClassifier LoadOnnx(string exportDir, int threads = 0)
+    {
+        var scorer = Export.OnnxScorer.Load(exportDir, threads);
+        try
+        {
+            var options = Export.OnnxBundle.Options(scorer);
+            var vocabulary = Vocabulary.Load(Path.Combine(scorer.Directory, scorer.Manifest.Vocabulary));
+            return new TextClassifier(scorer.Directory, Export.OnnxBundle.Format(scorer), options, scorer.Labels, vocabulary,
+                Tokenizers.Create(options.Tokenizer), null, null, scorer);
+        }
+        catch
+        {
+            scorer.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The prediction for one text.</summary>
     public Prediction Predict(string text, int topK = 1) => PredictBatch([text], topK)[0];
 
@@ -163,10 +192,11 @@ public sealed partial class TextClassifier : IDisposable
             var count = Math.Min(batchSize, texts.Count - start);
             var data = Encode(texts, start, count);
             float[][] probabilities;
-            lock (forwardLock)
+            if (onnx is not null) probabilities = onnx.Score(data); // ONNX Runtime's Run is safe for concurrent callers
+            else lock (forwardLock)
             {
                 TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
-                probabilities = Predictor.PredictProbabilities(model, data, batchSize); // eval mode, no_grad, dispose scope per batch
+                probabilities = Predictor.PredictProbabilities(model!, data, batchSize); // eval mode, no_grad, dispose scope per batch
             }
             Array.Copy(probabilities, 0, result, start, count);
         }
@@ -190,7 +220,11 @@ public sealed partial class TextClassifier : IDisposable
         return new EncodedDataset(maxLen, ids, lengths, new int[count]);
     }
 
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        model?.Dispose();
+        onnx?.Dispose();
+    }
 
     private static string CliName(ModelKind kind) => kind.ToString().ToLowerInvariant();
 

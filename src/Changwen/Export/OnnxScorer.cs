@@ -86,6 +86,10 @@ public sealed class OnnxScorer : IDisposable
         return result;
     }
 
+    /// <summary>The probabilities of every row of <paramref name="data"/>.</summary>
+    public float[][] Score(Data.EncodedDataset data) =>
+        Score(Array.ConvertAll(data.Ids, id => (long)id), Array.ConvertAll(data.Lengths, length => (long)length), data.Count, data.MaxLen);
+
     public void Dispose() => session.Dispose();
 
     /// <summary>The graph must take and give what the manifest says, for as many classes as there are labels.</summary>
