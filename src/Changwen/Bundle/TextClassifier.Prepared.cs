@@ -1,5 +1,4 @@
 using Changwen.Data;
-using Changwen.Training;
 
 namespace Changwen.Bundle;
 
@@ -65,12 +64,7 @@ public sealed partial class TextClassifier
             part.Rows.Lengths.CopyTo(lengths, at);
             at += part.Count;
         }
-        float[][] probabilities;
-        lock (forwardLock)
-        {
-            Models.TorchRuntime.FlushDenormals();   // per thread, as in PredictProbabilities
-            probabilities = Predictor.PredictProbabilities(model, new EncodedDataset(maxLen, ids, lengths, new int[count]), Math.Max(1, count));
-        }
+        var probabilities = Forward(new EncodedDataset(maxLen, ids, lengths, new int[count]), Math.Max(1, count));
         return ToPredictions(probabilities, topK);
     }
 }

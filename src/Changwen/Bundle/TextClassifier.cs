@@ -191,16 +191,20 @@ public sealed partial class TextClassifier : IDisposable
         {
             var count = Math.Min(batchSize, texts.Count - start);
             var data = Encode(texts, start, count);
-            float[][] probabilities;
-            if (onnx is not null) probabilities = onnx.Score(data); // ONNX Runtime's Run is safe for concurrent callers
-            else lock (forwardLock)
-            {
-                TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
-                probabilities = Predictor.PredictProbabilities(model!, data, batchSize); // eval mode, no_grad, dispose scope per batch
-            }
-            Array.Copy(probabilities, 0, result, start, count);
+            Array.Copy(Forward(data, batchSize), 0, result, start, count);
         }
         return result;
+    }
+
+    /// <summary>The probabilities of encoded rows: ONNX Runtime for an export, else libtorch under the lock.</summary>
+    private float[][] Forward(EncodedDataset data, int batchSize)
+    {
+        if (onnx is not null) return onnx.Score(data); // ONNX Runtime's Run is safe for concurrent callers
+        lock (forwardLock)
+        {
+            TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
+            return Predictor.PredictProbabilities(model!, data, batchSize); // eval mode, no_grad, dispose scope per batch
+        }
     }
 
     /// <summary>Tokenizes and encodes texts[start..start+count) exactly as training encoded its documents.</summary>

@@ -38,6 +38,18 @@ public sealed class OnnxRuntimeTests(FastTextRunFixture run) : IClassFixture<Fas
     }
 
     [Fact]
+    public void Prepared_texts_score_through_onnx_runtime_too()
+    {
+        using var torch = TextClassifier.Load(run.RunDir);
+        using var onnx = TextClassifier.LoadOnnx(Export(), threads: 1);
+
+        var expected = torch.Predict([torch.Prepare(Texts[..2]), torch.Prepare(Texts[2..])], topK: 2);
+        var actual = onnx.Predict([onnx.Prepare(Texts[..2]), onnx.Prepare(Texts[2..])], topK: 2);
+        Assert.Equal(expected.Select(p => p.Label), actual.Select(p => p.Label));
+        for (var i = 0; i < Texts.Length; i++) Assert.True(Math.Abs(expected[i].Probability - actual[i].Probability) <= 1e-4, $"text {i}");
+    }
+
+    [Fact]
     public void Predict_with_runtime_onnx_gives_the_labels_of_libtorch_also_when_streaming()
     {
         var export = Export();
