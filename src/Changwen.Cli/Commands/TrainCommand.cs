@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Changwen.Training;
+using Changwen;
 
 namespace Changwen.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class TrainCommand
         };
         var cli = new CliOptions();
 
-        var command = new Command("train", "Train a classifier: segment, build the vocabulary, train with Adam, report on the test split.");
+        var command = new Command("train", "Train a classifier: segment, train (by default the best of several models on the validation split), report on the test split.");
         command.Arguments.Add(data);
         command.Options.Add(output);
         command.Options.Add(resume);
@@ -33,7 +34,7 @@ public static class TrainCommand
         // synchronous action would be killed by the first Ctrl+C.
         command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
-            var options = cli.Bind(r);
+            var options = cli.Bind(r, defaultKind: ModelKind.Auto);
             var dataPath = r.GetValue(data)!;
             var runDir = r.GetValue(output)!;
             var stdout = r.InvocationConfiguration.Output;

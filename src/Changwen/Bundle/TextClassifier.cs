@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.IO;
+using Changwen.Tfidf;
 using Changwen.Models;
 using Changwen.Text;
 using Changwen.Training;
@@ -30,14 +31,11 @@ public sealed class TextClassifier : IDisposable
     /// <summary>Rows per forward pass unless the caller says otherwise.</summary>
     public const int DefaultBatchSize = 256;
 
-    private readonly TextClassifierModel model;
-    private readonly ITokenizer tokenizer;
-    private readonly SequenceEncoder encoder;
+    private readonly IProbabilityScorer scorer;
     private readonly Dictionary<string, int> labelIndex;
-    private readonly Lock forwardLock = new();
 
     private TextClassifier(string runDirectory, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels,
-        Vocabulary vocabulary, ITokenizer tokenizer, TextClassifierModel model, TrainingSummary? summary)
+        Vocabulary vocabulary, IProbabilityScorer scorer, TrainingSummary? summary)
     {
         RunDirectory = runDirectory;
         Format = format;
@@ -45,9 +43,7 @@ public sealed class TextClassifier : IDisposable
         Labels = labels;
         Vocabulary = vocabulary;
         Summary = summary;
-        this.tokenizer = tokenizer;
-        this.model = model;
-        encoder = new SequenceEncoder(vocabulary, options.Encoding);
+        this.scorer = scorer;
         labelIndex = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
     }
 
@@ -87,6 +83,8 @@ public sealed class TextClassifier : IDisposable
         if (labels.Count < 2 || labels.Any(string.IsNullOrEmpty) || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
             throw UserInputException.At(labelsPath, null, "needs at least two distinct, non-empty class names. Restore the file from the training run");
 
+        if (options.Model.Kind == ModelKind.Auto) return LoadChosen(dir, format, options, labels);
+
         var vocabulary = Vocabulary.Load(Path.Combine(dir, RunFolder.VocabularyFile));
         var tokenizerOptions = options.Tokenizer with
         {
@@ -94,6 +92,15 @@ public sealed class TextClassifier : IDisposable
             StopWords = ResolveIn(dir, options.Tokenizer.StopWords),
         };
         var tokenizer = Tokenizers.Create(tokenizerOptions);
+
+        if (options.Model.Kind == ModelKind.Linear)
+        {
+            var modelPath = Path.Combine(dir, LinearModel.FileName);
+            var linear = LinearModel.Load(modelPath);
+            if (linear.ClassCount != labels.Count)
+                throw UserInputException.At(modelPath, null, $"holds {linear.ClassCount} classes but labels.json lists {labels.Count}. Restore both files from the same training run");
+            return new TextClassifier(dir, format, options, labels, vocabulary, new LinearScorer(linear, tokenizer, modelPath), ReadSummaryIfAny(dir));
+        }
 
         TextClassifierModel model;
         try
@@ -111,10 +118,11 @@ public sealed class TextClassifier : IDisposable
                 throw UserInputException.At(optionsPath, null,
                     $"max length {options.Encoding.MaxLen} is shorter than the {model.MinSequenceLength} positions a {CliName(options.Model.Kind)} model needs. Restore the options.json of the training run");
             // Mismatched sizes (a vocab.tsv or labels.json from another run) surface here as weights that do not fit.
-            ModelFactory.LoadWeights(model, Path.Combine(dir, Trainer.BestWeights));
+            var weightsPath = Path.Combine(dir, Trainer.BestWeights);
+            ModelFactory.LoadWeights(model, weightsPath);
             model.eval();
-            var summary = File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
-            return new TextClassifier(dir, format, options, labels, vocabulary, tokenizer, model, summary);
+            var scorer = new NetworkScorer(model, tokenizer, new SequenceEncoder(vocabulary, options.Encoding), weightsPath);
+            return new TextClassifier(dir, format, options, labels, vocabulary, scorer, ReadSummaryIfAny(dir));
         }
         catch
         {
@@ -122,6 +130,36 @@ public sealed class TextClassifier : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A <c>--model auto</c> run folder: the candidate (or the two candidates averaged) its auto.json names, each loaded
+    /// from its sub-folder; labels must agree.
+    /// </summary>
+    private static TextClassifier LoadChosen(string dir, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels)
+    {
+        var record = Auto.AutoRecord.Read(dir);
+        var members = new List<TextClassifier>();
+        try
+        {
+            foreach (var name in record.Chosen)
+            {
+                var member = Load(Path.Combine(dir, Auto.AutoRecord.CandidatesFolder, name));
+                members.Add(member);
+                if (!member.Labels.SequenceEqual(labels, StringComparer.Ordinal))
+                    throw UserInputException.At(Path.Combine(member.RunDirectory, RunFolder.LabelsFile), null,
+                        $"lists other classes than {Path.Combine(dir, RunFolder.LabelsFile)}. Restore the run folder from the training run");
+            }
+            return new TextClassifier(dir, format, options, labels, members[0].Vocabulary, new AverageScorer(members), ReadSummaryIfAny(dir));
+        }
+        catch
+        {
+            foreach (var member in members) member.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The files holding the model's parameters (best.pt, linear.bin, or those of an ensemble's members).</summary>
+    public IReadOnlyList<string> WeightFiles => scorer.WeightFiles;
 
     /// <summary>The prediction for one text.</summary>
     public Prediction Predict(string text, int topK = 1) => PredictBatch([text], topK)[0];
@@ -157,35 +195,17 @@ public sealed class TextClassifier : IDisposable
         for (var start = 0; start < texts.Count; start += batchSize)
         {
             var count = Math.Min(batchSize, texts.Count - start);
-            var data = Encode(texts, start, count);
-            float[][] probabilities;
-            lock (forwardLock)
-            {
-                TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
-                probabilities = Predictor.PredictProbabilities(model, data, batchSize); // eval mode, no_grad, dispose scope per batch
-            }
+            var probabilities = scorer.Score(texts, start, count, batchSize);
             Array.Copy(probabilities, 0, result, start, count);
         }
         return result;
     }
 
-    /// <summary>Tokenizes and encodes texts[start..start+count) exactly as training encoded its documents.</summary>
-    private EncodedDataset Encode(IReadOnlyList<string> texts, int start, int count)
-    {
-        var maxLen = encoder.MaxLen;
-        var ids = new int[count * maxLen];
-        var lengths = new int[count];
-        Parallel.For(0, count, i =>
-        {
-            var text = texts[start + i] ?? throw new ArgumentNullException(nameof(texts), $"text {start + i} is null");
-            var (row, length) = encoder.Encode(tokenizer.Tokenize(text));
-            row.CopyTo(ids.AsSpan(i * maxLen, maxLen));
-            lengths[i] = length;
-        });
-        return new EncodedDataset(maxLen, ids, lengths, new int[count]);
-    }
+    /// <summary>The probabilities of documents already tokenized with this model's tokenizer (as the segmentation cache holds them).</summary>
+    internal float[][] PredictTokenized(IReadOnlyList<string[]> documents, int batchSize = DefaultBatchSize) =>
+        scorer.ScoreTokens(documents, batchSize);
 
-    public void Dispose() => model.Dispose();
+    public void Dispose() => scorer.Dispose();
 
     private static string? ResolveIn(string dir, string? path) =>
         path is null || Path.IsPathRooted(path) ? path : Path.Combine(dir, path);
@@ -201,6 +221,9 @@ public sealed class TextClassifier : IDisposable
         if (options.Encoding.MaxLen < 1)
             throw UserInputException.At(path, null, $"max length {options.Encoding.MaxLen} is not positive. Restore the options.json of the training run");
     }
+
+    private static TrainingSummary? ReadSummaryIfAny(string dir) =>
+        File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
 
     private static TrainingSummary ReadSummary(string dir)
     {

@@ -62,6 +62,13 @@ public static class TrainingJob
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
+        if (File.Exists(Path.Combine(runDir, Auto.AutoRecord.FileName)) ||
+            !resume && options.Model.Kind == ModelKind.Auto && Directory.Exists(Path.Combine(runDir, Auto.AutoRecord.CandidatesFolder)))
+            throw UserInputException.At(runDir, null, "already holds an auto run (its candidates are its model). Train into a new folder");
+        if (resume && File.Exists(Path.Combine(runDir, RunFolder.OptionsFile)) && RunFolder.ReadOptions(runDir).Model.Kind == ModelKind.Auto)
+            throw UserInputException.At(runDir, null, "is an unfinished auto run, which cannot be resumed. Train into a new folder");
+        if (!resume && options.Model.Kind == ModelKind.Auto)
+            return Auto.AutoJob.Run(dataPath, options, runDir, cacheDir, progress, ct);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
         if (resume)
@@ -73,7 +80,8 @@ public static class TrainingJob
         }
         else
         {
-            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)))
+            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)) ||
+                File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
                 throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it with --resume, or train into a new folder");
             ValidateOptions(options);
             Directory.CreateDirectory(runDir);
@@ -125,6 +133,8 @@ public static class TrainingJob
         RunFolder.WriteLabels(runDir, classes);
         ct.ThrowIfCancellationRequested();
 
+        if (effective.Model.Kind == ModelKind.Linear) return RunLinear(runDir, saved, effective, data, resume, progress, ct);
+
         // ---- diagnose before training: checks on options and data, then a watcher for the run (docs/training.md)
         var log = DiagnosisLog.Open(runDir, resume);
         foreach (var finding in log.Add(PreTrainingChecks.Run(ChecksInput(data, effective)))) progress?.Report(finding.ToProgress());
@@ -157,6 +167,40 @@ public static class TrainingJob
     }
 
     /// <summary>
+    /// The linear model's training: the whole documents' tokens (not the encoded rows), no epochs, no checkpoints; the
+    /// pre-training checks are about sequences and gradients, so they are not run. A finished fit is never redone.
+    /// </summary>
+    private static TrainingJobResult RunLinear(string runDir, TrainOptions saved, TrainOptions effective, PreparedData data,
+        bool resume, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        if (resume && File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
+            throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
+        var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, data.TrainDocs, data.ValDocs, progress, ct);
+        ClassificationReport? report = null;
+        if (data.TestDocs.Count > 0)
+        {
+            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, data.TestDocs);
+            progress?.Report(new ProgressUpdate("evaluate", data.TestDocs.Count, data.TestDocs.Count,
+                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({data.TestDocs.Count:N0} documents)"));
+            summary = WriteTestReport(runDir, summary, report);
+        }
+        else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
+        SaveCurve(runDir, data.Train.Count, effective.Optimizer.BatchSize, data.Classes.Count);
+        return new TrainingJobResult(runDir, saved, summary, report, data.ValCarvedFromTrain);
+    }
+
+    /// <summary>Writes the test report files and the confusion plot, and adds the test scores to summary.json.</summary>
+    internal static TrainingSummary WriteTestReport(string runDir, TrainingSummary summary, ClassificationReport report)
+    {
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportText), report.ToText());
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportJson), report.ToJson());
+        ConfusionMatrixPlot.Save(report, Path.Combine(runDir, RunFolder.ConfusionPng));
+        summary = summary with { TestAccuracy = report.Accuracy, TestMacroF1 = report.MacroAverage.F1 };
+        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        return summary;
+    }
+
+    /// <summary>
     /// The checks made before training (<see cref="PreTrainingChecks"/>) on the corpus at <paramref name="dataPath"/>
     /// read with <paramref name="options"/>, without training and without writing a run folder: corpus, segmentation
     /// (cached), the held-out validation if needed, vocabulary on train, encoding, exactly as <see cref="Run"/> would.
@@ -171,6 +215,26 @@ public static class TrainingJob
         return PreTrainingChecks.Run(ChecksInput(data, options));
     }
 
+    /// <summary>
+    /// The validation and test documents of a finished run in <paramref name="runDir"/> as its training saw them: the
+    /// corpus read with the run's options and recorded split, segmented (from the cache), validation held out from train
+    /// when the corpus has none.
+    /// </summary>
+    internal static (IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> Val, IReadOnlyList<TokenizedDocument> Test) SegmentedSplits(
+        string dataPath, string runDir, string? cacheDir, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        var options = RunFolder.ReadOptions(runDir);
+        var plain = Corpus.Open(dataPath, options.Corpus);
+        var fingerprint = plain.Fingerprint();
+        var splitsPath = Path.Combine(runDir, RunFolder.SplitsFile);
+        var corpus = !plain.HasOwnSplits && File.Exists(splitsPath) ? Corpus.Open(dataPath, options.Corpus, splitsPath) : plain;
+        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, fingerprint, ResolveTokenizerFiles(options.Tokenizer, runDir), cacheDir, progress, ct);
+        var val = tokenized.Val;
+        if (val.Count == 0 && tokenized.Train.Count > 0)
+            val = CarveValidation(tokenized.Train, options.Corpus.SplitSeed, CarvedValFraction).Val;
+        return (tokenized.Classes, val, tokenized.Test);
+    }
+
     /// <summary>Passes on every update but the findings.</summary>
     private sealed class WithoutFindings(IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
     {
@@ -182,7 +246,7 @@ public static class TrainingJob
 
     /// <summary>A corpus segmented, split and encoded for training, with what the pre-training checks need besides.</summary>
     internal sealed record PreparedData(IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> TrainDocs,
-        IReadOnlyList<TokenizedDocument> ValDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
+        IReadOnlyList<TokenizedDocument> ValDocs, IReadOnlyList<TokenizedDocument> TestDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
         bool ValCarvedFromTrain)
     {
         /// <summary>The corpus inspector's "ordered by label" judgement, on the training documents in the order the trainer reads them.</summary>
@@ -236,7 +300,7 @@ public static class TrainingJob
         var test = Encode(tokenized.Test);
         progress?.Report(new ProgressUpdate("encode", 1, 1,
             $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
-        return new PreparedData(classes, trainDocs, valDocs, vocabulary, train, val, test, carved);
+        return new PreparedData(classes, trainDocs, valDocs, tokenized.Test, vocabulary, train, val, test, carved);
     }
 
     /// <summary>
@@ -354,7 +418,7 @@ public static class TrainingJob
     }
 
     /// <summary>curve.png from metrics.jsonl: step losses placed at their fraction of an epoch.</summary>
-    private static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
+    internal static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
     {
         var (steps, epochs) = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName));
         if (epochs.Count == 0) return;
