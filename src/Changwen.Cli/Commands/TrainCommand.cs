@@ -60,10 +60,18 @@ public static class TrainCommand
     private static void PrintSummary(TextWriter o, TrainingJobResult result)
     {
         var s = result.Summary;
+        var carved = result.ValCarvedFromTrain ? $" (validation held out from train: {TrainingJob.CarvedValFraction:P0})" : "";
         o.WriteLine();
-        o.WriteLine($"best val accuracy {s.BestValAccuracy:P2} at epoch {s.BestEpoch} of {s.EpochsRun}" +
-                    (s.StoppedEarly ? " (stopped early: patience ran out)" : "") +
-                    (result.ValCarvedFromTrain ? $" (validation held out from train: {TrainingJob.CarvedValFraction:P0})" : ""));
+        if (s.Candidates is { } candidates)
+        {
+            o.WriteLine($"auto chose {s.Chosen}: val accuracy {s.BestValAccuracy:P2}{carved}");
+            foreach (var c in candidates) o.WriteLine("  " + EvalCommand.Describe(c));
+        }
+        else if (s.C is { } c)
+            o.WriteLine($"val accuracy {s.BestValAccuracy:P2} with C={c:G} ({s.Features:N0} features){carved}");
+        else
+            o.WriteLine($"best val accuracy {s.BestValAccuracy:P2} at epoch {s.BestEpoch} of {s.EpochsRun}" +
+                        (s.StoppedEarly ? " (stopped early: patience ran out)" : "") + carved);
         if (result.TestReport is { } report)
         {
             o.WriteLine($"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({report.Total:N0} documents)");
