@@ -94,7 +94,8 @@ public static class LinearTrainer
             // Math.NET allocates several parameter-sized vectors per step (hundreds of MB each on a real corpus); left to
             // the collector's own pace they piled up to 10 GB on chinanews. Collecting before each evaluation keeps the
             // process near the live set (the history, the point, the gradient).
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             var gradient = new double[objective.ParameterCount];
             var value = objective.Evaluate(Values(theta), gradient);
             return (value, MathNet.Numerics.LinearAlgebra.Double.DenseVector.OfArray(gradient));
