@@ -43,7 +43,9 @@ public static class TrainCommand
             {
                 result = ConsoleProgress.Run(stdout, progress =>
                     TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
-                        reportWatcherFindings: !r.GetValue(noWatch)));
+                        reportWatcherFindings: !r.GetValue(noWatch),
+                        // auto: each candidate starts from its own defaults, and the flags typed apply to it too
+                        candidateOptions: kind => cli.Bind(r, ModelDefaults.For(kind))));
             }
             catch (OperationCanceledException)
             {

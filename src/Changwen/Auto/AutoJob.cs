@@ -33,9 +33,14 @@ public static class AutoJob
     };
 
     /// <param name="options">The run's options (model kind auto): its corpus and tokenizer settings, seed and threads
-    /// apply to every candidate; the model and optimizer settings are each candidate's own defaults.</param>
+    /// apply to every candidate.</param>
+    /// <param name="candidateOptions">The options of a candidate of the given kind; null = that kind's defaults
+    /// (<see cref="ModelDefaults"/>) with the corpus, tokenizer, seed and threads of <paramref name="options"/>. The CLI
+    /// passes the kind's defaults with the flags the user typed on top.</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct) => Run(dataPath, options, runDir, cacheDir, progress, ct, null, null);
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, Func<ModelKind, TrainOptions>? candidateOptions = null) =>
+        Run(dataPath, options, runDir, cacheDir, progress, ct, null,
+            candidateOptions is null ? null : (kind, _) => candidateOptions(kind) with { Model = candidateOptions(kind).Model with { Kind = kind } });
 
     /// <param name="candidates">The candidates in order (default <see cref="Order"/>).</param>
     /// <param name="adjust">Changes a candidate's options before it trains (tests make one candidate lose on purpose).</param>

@@ -56,8 +56,10 @@ public static class TrainingJob
     /// <param name="reportWatcherFindings">False keeps the training watcher's findings out of <paramref name="progress"/>;
     /// they are still recorded in diagnosis.json and <see cref="TrainingJobResult.Findings"/>, and the checks before
     /// training are still reported.</param>
+    /// <param name="candidateOptions">For <c>--model auto</c>: the options of each candidate kind (see <see cref="Auto.AutoJob.Run(string, TrainOptions, string, string?, IProgress{ProgressUpdate}?, CancellationToken, Func{ModelKind, TrainOptions}?)"/>).</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true,
+        Func<ModelKind, TrainOptions>? candidateOptions = null)
     {
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
@@ -68,7 +70,7 @@ public static class TrainingJob
         if (resume && File.Exists(Path.Combine(runDir, RunFolder.OptionsFile)) && RunFolder.ReadOptions(runDir).Model.Kind == ModelKind.Auto)
             throw UserInputException.At(runDir, null, "is an unfinished auto run, which cannot be resumed. Train into a new folder");
         if (!resume && options.Model.Kind == ModelKind.Auto)
-            return Auto.AutoJob.Run(dataPath, options, runDir, cacheDir, progress, ct);
+            return Auto.AutoJob.Run(dataPath, options, runDir, cacheDir, progress, ct, candidateOptions);
         var optionsPath = Path.Combine(runDir, RunFolder.OptionsFile);
         TrainOptions saved;
         if (resume)
