@@ -36,7 +36,7 @@ public static class LinearTrainer
     private const int MaximumIterations = 2000;
 
     /// <param name="trainTokens">The training documents' tokens; <paramref name="trainLabels"/> their class indices.</param>
-    /// <param name="c">A fixed C, or null to choose from <see cref="CGrid"/> on the validation documents.</param>
+    /// <param name="options">The linear settings: <c>C</c> (null = choose from <see cref="CGrid"/> on the validation documents), <c>MinDf</c>, <c>MaxChars</c>, <c>WordNgrams</c>.</param>
     /// <param name="threads">Threads for the fit; 0 = every core.</param>
     public static LinearFitResult Fit(IReadOnlyList<IReadOnlyList<string>> trainTokens, IReadOnlyList<int> trainLabels,
         IReadOnlyList<IReadOnlyList<string>> valTokens, IReadOnlyList<int> valLabels, int classCount, ModelOptions options,
