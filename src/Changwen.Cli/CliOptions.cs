@@ -36,7 +36,10 @@ public sealed class CliOptions
     public readonly Option<PadSide?> Pad = Enum<PadSide>("--pad", "Pad after (post, default) or before (pre) the words.");
 
     // Model
-    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model", $"Network: lstm, mergenet, fasttext (word + bigram bag) or textcnn (Kim's CNN) (default: {Kebab(D.Model.Kind)}).");
+    public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model",
+        "lstm (default), auto (trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps the best on validation, " +
+        "or the average of the two best; its linear fit is slow beyond a few thousand documents), linear (TF-IDF + logistic regression), fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
+        "Each model has its own measured defaults; flags given override them.");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };
     public readonly Option<int> Layers = new("--layers") { Description = "Stacked LSTM layers (layer_dim).", DefaultValueFactory = _ => D.Model.LayerDim };
@@ -48,7 +51,11 @@ public sealed class CliOptions
     public readonly Option<double?> ForgetBias = NumberOrNone("--forget-bias",
         $"Initial LSTM forget-gate bias (bias_ih + bias_hh in the forget slice); none = libtorch's init, as in the original post (default: {D.Model.ForgetBias?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
     public readonly Option<bool> Bidirectional = new("--bidirectional") { Description = "Bidirectional LSTM." };
-    public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on the classifier's input features, every model (0 = none).", DefaultValueFactory = _ => D.Model.Dropout };
+    public readonly Option<double> Dropout = new("--dropout") { Description = $"Dropout on the classifier's input features, every network (0 = none) (default: {ModelDefaults.Describe(o => o.Model.Dropout)}).", DefaultValueFactory = _ => D.Model.Dropout };
+    public readonly Option<double?> C = new("--C") { Description = "linear: inverse regularisation strength, as scikit-learn's C (default: chosen on the validation split from 1, 10, 100)." };
+    public readonly Option<int> MinDf = new("--min-df") { Description = "linear: a word or bigram is a feature when this many training documents hold it.", DefaultValueFactory = _ => D.Model.MinDf };
+    public readonly Option<int> MaxChars = new("--max-chars") { Description = "linear: characters of a document read at most (a bound against pathological inputs, not a cut of normal documents).", DefaultValueFactory = _ => D.Model.MaxChars };
+    public readonly Option<double> TimeBudget = new("--time-budget") { Description = "auto: minutes the candidate search may take; linear and fasttext always run, textcnn and lstm only when their estimated time fits.", DefaultValueFactory = _ => D.Model.TimeBudget };
     public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
     public readonly Option<int> NgramBuckets = new("--ngram-buckets") { Description = "fasttext: rows of the hashed bigram table.", DefaultValueFactory = _ => D.Model.NgramBuckets };
     public readonly Option<string> FilterWidths = new("--filter-widths") { Description = "textcnn: Conv1d filter widths in words, comma-separated.", HelpName = "N,N,...", DefaultValueFactory = _ => D.Model.FilterWidths };
@@ -57,18 +64,18 @@ public sealed class CliOptions
     public readonly Option<bool> FreezeEmbeddings = new("--freeze-embeddings") { Description = "Keep the pretrained word embeddings fixed (needs --embeddings)." };
 
     // Optimizer
-    public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => D.Optimizer.Lr };
+    public readonly Option<double> Lr = new("--lr") { Description = $"Adam learning rate (default: {ModelDefaults.Describe(o => o.Optimizer.Lr)}).", DefaultValueFactory = _ => D.Optimizer.Lr };
     public readonly Option<int> BatchSize = new("--batch-size") { Description = "Documents per mini-batch.", DefaultValueFactory = _ => D.Optimizer.BatchSize };
-    public readonly Option<int> Epochs = new("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => D.Optimizer.Epochs };
+    public readonly Option<int> Epochs = new("--epochs") { Description = $"Training epochs (default: {ModelDefaults.Describe(o => o.Optimizer.Epochs)}).", DefaultValueFactory = _ => D.Optimizer.Epochs };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed of the initial weights and the shuffles.", DefaultValueFactory = _ => D.Optimizer.Seed };
     public readonly Option<int> Threads = ThreadsOption();
     public readonly Option<bool> NoShuffle = new("--no-shuffle") { Description = "Train in dataset order (label-sorted for folder corpora) instead of shuffling each epoch." };
     public readonly Option<int> Patience = new("--patience") { Description = "Stop after this many epochs without a better validation accuracy (0 = never).", DefaultValueFactory = _ => D.Optimizer.Patience };
     public readonly Option<double?> ClipGradNorm = NumberOrNone("--clip-grad-norm",
-        $"Clip the gradients' joint L2 norm to this before each step; none = no clipping (default: {D.Optimizer.ClipGradNorm?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
+        $"Clip the gradients' joint L2 norm to this before each step; none = no clipping (default: {ModelDefaults.Describe(o => o.Optimizer.ClipGradNorm)}).");
     public readonly Option<bool> Bucket = new("--bucket")
     {
-        Description = $"Batch documents of similar length together and cut each batch to its longest document; --bucket false batches in plain shuffled order (default: {(D.Optimizer.Bucket ? "true" : "false")}).",
+        Description = $"Batch documents of similar length together and cut each batch to its longest document; --bucket false batches in plain shuffled order (default: {ModelDefaults.Describe(o => o.Optimizer.Bucket)}).",
         DefaultValueFactory = _ => D.Optimizer.Bucket,
     };
     public readonly Option<ClassWeighting?> ClassWeight = Enum<ClassWeighting>("--class-weight",
@@ -89,7 +96,7 @@ public sealed class CliOptions
     public void AddModelTo(Command c)
     {
         foreach (var o in new Option[] { Model, EmbeddingDim, HiddenDim, Layers, Init, KernelSize, PoolKernel, Pool, ForgetBias, Bidirectional,
-                     Dropout, WordNgrams, NgramBuckets, FilterWidths, Filters, Embeddings, FreezeEmbeddings })
+                     Dropout, WordNgrams, NgramBuckets, FilterWidths, Filters, Embeddings, FreezeEmbeddings, C, MinDf, MaxChars, TimeBudget })
             c.Options.Add(o);
     }
 
@@ -116,10 +123,13 @@ public sealed class CliOptions
         SplitSeed = r.GetValue(SplitSeed),
     };
 
-    /// <summary>The options as given on the command line, on top of <paramref name="start"/> (defaults, or a plan's).</summary>
-    public TrainOptions Bind(ParseResult r, TrainOptions? start = null)
+    /// <summary>
+    /// The options as given on the command line, on top of <paramref name="start"/> (a plan's), or else of the defaults
+    /// of the model kind given (<see cref="ModelDefaults"/>; <paramref name="defaultKind"/> when --model is not given).
+    /// </summary>
+    public TrainOptions Bind(ParseResult r, TrainOptions? start = null, ModelKind defaultKind = ModelKind.Lstm)
     {
-        var o = start ?? D;
+        var o = start ?? ModelDefaults.For(r.GetValue(Model) ?? defaultKind);
         return o with
         {
             Corpus = Corpus(r),
@@ -156,6 +166,10 @@ public sealed class CliOptions
                 Filters = Given(r, Filters, o.Model.Filters),
                 Embeddings = r.GetValue(Embeddings) ?? o.Model.Embeddings,
                 FreezeEmbeddings = r.GetValue(FreezeEmbeddings) || o.Model.FreezeEmbeddings,
+                C = r.GetValue(C) ?? o.Model.C,
+                MinDf = Given(r, MinDf, o.Model.MinDf),
+                MaxChars = Given(r, MaxChars, o.Model.MaxChars),
+                TimeBudget = Given(r, TimeBudget, o.Model.TimeBudget),
             },
             Optimizer = o.Optimizer with
             {

@@ -28,7 +28,7 @@ public sealed record ClassifyResult(string Label, IReadOnlyDictionary<string, fl
 public sealed record ClassifyResponse(string Model, string Version, IReadOnlyList<ClassifyResult> Results);
 
 /// <summary>GET /v1/model: what the model is, how it was trained, and what the micro-batcher has done.</summary>
-/// <param name="Version">format version and the first 12 hex digits of best.pt's SHA-256, e.g. <c>1-3f2a9c01b7de</c>.</param>
+/// <param name="Version">format version and the first 12 hex digits of the weight file's SHA-256 (best.pt, linear.bin), e.g. <c>1-3f2a9c01b7de</c>.</param>
 public sealed record ModelInfo(string Name, string Version, string Kind, IReadOnlyList<string> Labels, TrainOptions Options,
     TrainingSummary? Summary, BatchingStats Batching);
 

@@ -15,7 +15,7 @@ public sealed class ServedModel : IAsyncDisposable
     }
 
     public string Name { get; }
-    /// <summary>The bundle's format version and the first 12 hex digits of best.pt's SHA-256: changes whenever the weights do.</summary>
+    /// <summary>The bundle's format version and the first 12 hex digits of a SHA-256 over its weight files: changes whenever the weights do.</summary>
     public string Version { get; }
     public TextClassifier Classifier { get; }
     public MicroBatcher Batcher { get; }
@@ -26,9 +26,13 @@ public sealed class ServedModel : IAsyncDisposable
         var classifier = TextClassifier.Load(source.RunDirectory);
         try
         {
-            string hash;
-            using (var weights = File.OpenRead(Path.Combine(classifier.RunDirectory, Training.Trainer.BestWeights)))
-                hash = Convert.ToHexStringLower(SHA256.HashData(weights))[..12];
+            // The file holding the parameters (best.pt, linear.bin); for an auto run's averaged pair, the hash of their hashes.
+            var hashes = classifier.WeightFiles.Select(file =>
+            {
+                using var weights = File.OpenRead(file);
+                return SHA256.HashData(weights);
+            }).ToList();
+            var hash = Convert.ToHexStringLower(hashes.Count == 1 ? hashes[0] : SHA256.HashData(hashes.SelectMany(h => h).ToArray()))[..12];
             classifier.Predict("");
             return new ServedModel(source.Name, $"{classifier.Format.FormatVersion}-{hash}", classifier,
                 new MicroBatcher(classifier, maxBatch, batchWait));

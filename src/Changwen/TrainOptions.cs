@@ -98,6 +98,16 @@ public enum ModelKind
     Fasttext,
     /// <summary>Kim's (2014) CNN: parallel Conv1d filters, max over time, dropout, Linear.</summary>
     Textcnn,
+    /// <summary>
+    /// TF-IDF of word unigrams and bigrams over the whole document and a multinomial logistic regression fitted to its
+    /// optimum (ML.NET's L-BFGS maximum entropy); no network, no epochs.
+    /// </summary>
+    Linear,
+    /// <summary>
+    /// Trains candidates (linear, fastText, ...) within a time budget and keeps the one, or the average of the two, with
+    /// the best validation accuracy (docs/training.md).
+    /// </summary>
+    Auto,
 }
 public enum InitKind { Default, Orthogonal }
 
@@ -174,6 +184,21 @@ public sealed record ModelOptions
     public string? Embeddings { get; init; }
     /// <summary>Keep the word embeddings fixed during training (needs <see cref="Embeddings"/>).</summary>
     public bool FreezeEmbeddings { get; init; }
+
+    /// <summary>
+    /// linear: inverse regularisation strength (scikit-learn's <c>C</c>: the fit minimises C·Σ cross-entropy + ½‖W‖²);
+    /// <c>null</c> picks it on the validation split from <see cref="Tfidf.LinearTrainer.CGrid"/>.
+    /// </summary>
+    public double? C { get; init; }
+    /// <summary>linear: a word or bigram becomes a feature when at least this many training documents hold it.</summary>
+    public int MinDf { get; init; } = 2;
+    /// <summary>
+    /// linear: characters of a document read at most (the whole document, up to this generous bound, which only keeps
+    /// pathological inputs from stalling jieba).
+    /// </summary>
+    public int MaxChars { get; init; } = 200_000;
+    /// <summary>auto: minutes the whole candidate search may take; a candidate that would start after it is skipped.</summary>
+    public double TimeBudget { get; init; } = 12;
 }
 
 /// <summary>How the training loss weighs the classes.</summary>

@@ -75,12 +75,24 @@ public static class EvalCommand
         node["documents_scored"] = result.Description;
         node["model"] = classifier.RunDirectory;
         node["confusion_png"] = confusionPng;
+        if (classifier.Summary is { Candidates: { } candidates } summary)
+        {
+            node["chosen"] = summary.Chosen;
+            node["candidates"] = System.Text.Json.JsonSerializer.SerializeToNode(candidates, Json.Options);
+        }
         return node.ToJsonString(Json.Options);
     }
 
     private static void WriteText(TextWriter output, EvaluationResult result, TextClassifier classifier, string? png)
     {
         output.WriteLine($"model:     {classifier.RunDirectory} ({classifier.Format.Model}, {classifier.Labels.Count} classes)");
+        if (classifier.Summary is { Candidates: { } candidates } summary)
+        {
+            output.WriteLine($"chosen:    {summary.Chosen} (by validation accuracy); candidates:");
+            foreach (var c in candidates) output.WriteLine("  " + Describe(c));
+        }
+        else if (classifier.Summary is { C: { } c } linear)
+            output.WriteLine($"linear:    C={c:G} (val accuracy {linear.BestValAccuracy:P2}), {linear.Features:N0} features");
         output.WriteLine($"documents: {result.Documents:N0}: {result.Description}");
         output.WriteLine();
         output.Write(result.Report.ToText(digits: 4));
@@ -89,6 +101,13 @@ public static class EvalCommand
         output.Write(result.Report.ConfusionMatrixText());
         if (png is not null) output.WriteLine($"\nconfusion matrix plot: {png}");
     }
+
+    /// <summary>One line for a candidate of an auto run: its name, what happened, its validation figures.</summary>
+    public static string Describe(Changwen.Auto.CandidateResult c) =>
+        $"{c.Name,-20} {c.Status,-8}" +
+        (c.ValAccuracy is { } a ? $" val accuracy {a:P2}, val loss {c.ValLoss:F4}" : "") +
+        (c.Seconds is { } t ? $", {t:F0} s" : "") +
+        (c.Note is { } n ? $" ({n})" : "");
 
     /// <summary>Progress as plain lines on standard error, so standard output stays clean for --json.</summary>
     private sealed class LineProgress(TextWriter error) : IProgress<ProgressUpdate>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Changwen.Training;
+using Changwen;
 
 namespace Changwen.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class TrainCommand
         };
         var cli = new CliOptions();
 
-        var command = new Command("train", "Train a classifier: segment, build the vocabulary, train with Adam, report on the test split.");
+        var command = new Command("train", "Train a classifier: segment, train (by default the best of several models on the validation split), report on the test split.");
         command.Arguments.Add(data);
         command.Options.Add(output);
         command.Options.Add(resume);
@@ -33,7 +34,7 @@ public static class TrainCommand
         // synchronous action would be killed by the first Ctrl+C.
         command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
-            var options = cli.Bind(r);
+            var options = cli.Bind(r, defaultKind: ModelKind.Lstm);
             var dataPath = r.GetValue(data)!;
             var runDir = r.GetValue(output)!;
             var stdout = r.InvocationConfiguration.Output;
@@ -44,7 +45,10 @@ public static class TrainCommand
                     TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
                         reportWatcherFindings: !r.GetValue(noWatch),
                         // The one flag a resume takes: train to this many epochs in all.
-                        resumeEpochs: r.GetValue(resume) && r.GetResult(cli.Epochs) is { Implicit: false } ? r.GetValue(cli.Epochs) : null));
+                        resumeEpochs: r.GetValue(resume) && r.GetResult(cli.Epochs) is { Implicit: false } ? r.GetValue(cli.Epochs) : null,
+
+                        // auto: each candidate starts from its own defaults, and the flags typed apply to it too
+                        candidateOptions: kind => cli.Bind(r, ModelDefaults.For(kind))));
             }
             catch (OperationCanceledException)
             {
@@ -61,10 +65,18 @@ public static class TrainCommand
     private static void PrintSummary(TextWriter o, TrainingJobResult result)
     {
         var s = result.Summary;
+        var carved = result.ValCarvedFromTrain ? $" (validation held out from train: {TrainingJob.CarvedValFraction:P0})" : "";
         o.WriteLine();
-        o.WriteLine($"best val accuracy {s.BestValAccuracy:P2} at epoch {s.BestEpoch} of {s.EpochsRun}" +
-                    (s.StoppedEarly ? " (stopped early: patience ran out)" : "") +
-                    (result.ValCarvedFromTrain ? $" (validation held out from train: {TrainingJob.CarvedValFraction:P0})" : ""));
+        if (s.Candidates is { } candidates)
+        {
+            o.WriteLine($"auto chose {s.Chosen}: val accuracy {s.BestValAccuracy:P2}{carved}");
+            foreach (var c in candidates) o.WriteLine("  " + EvalCommand.Describe(c));
+        }
+        else if (s.C is { } c)
+            o.WriteLine($"val accuracy {s.BestValAccuracy:P2} with C={c:G} ({s.Features:N0} features){carved}");
+        else
+            o.WriteLine($"best val accuracy {s.BestValAccuracy:P2} at epoch {s.BestEpoch} of {s.EpochsRun}" +
+                        (s.StoppedEarly ? " (stopped early: patience ran out)" : "") + carved);
         if (result.TestReport is { } report)
         {
             o.WriteLine($"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({report.Total:N0} documents)");

@@ -31,6 +31,7 @@ public sealed class RunFolderClaim : IDisposable
         RunFolder.ConfusionPng, RunFolder.EvalConfusionPng, RunFolder.CurvePng, RunFolder.EmbeddingsFile, Trainer.BestWeights,
         Trainer.LastWeights, Trainer.SummaryFile, Checkpoint.FileName, MetricsLog.FileName, DiagnosisLog.FileName,
         WeightsChecksum.SidecarOf(Trainer.BestWeights), WeightsChecksum.SidecarOf(Trainer.LastWeights),
+        Tfidf.LinearModel.FileName, Auto.AutoRecord.FileName,
     ];
 
     /// <summary>
@@ -88,7 +89,9 @@ public sealed class RunFolderClaim : IDisposable
     /// </summary>
     public void AbandonIfUntrained()
     {
-        if (createdFolder is not null && !File.Exists(Path.Combine(createdFolder, Checkpoint.FileName))) abandoned = true;
+        if (createdFolder is not null && !File.Exists(Path.Combine(createdFolder, Checkpoint.FileName)) &&
+            !File.Exists(Path.Combine(createdFolder, Tfidf.LinearModel.FileName))) // the linear model's one weights file
+            abandoned = true;
     }
 
     private bool abandoned;

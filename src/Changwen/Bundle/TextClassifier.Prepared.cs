@@ -2,12 +2,12 @@ using Changwen.Data;
 
 namespace Changwen.Bundle;
 
-/// <summary>Texts tokenized and encoded by <see cref="TextClassifier.Prepare"/>, waiting for their forward pass.</summary>
+/// <summary>Texts cut and tokenized by <see cref="TextClassifier.Prepare"/>, waiting to be scored.</summary>
 public sealed class PreparedTexts
 {
-    internal PreparedTexts(EncodedDataset rows) => Rows = rows;
-    internal EncodedDataset Rows { get; }
-    public int Count => Rows.Count;
+    internal PreparedTexts(string[][] tokens) => Tokens = tokens;
+    internal string[][] Tokens { get; }
+    public int Count => Tokens.Length;
 }
 
 // Segmentation and the forward pass as two steps, so a server can segment each request on its own thread (where a slow
@@ -22,8 +22,11 @@ public sealed partial class TextClassifier
     /// </summary>
     public const int CharsPerWord = 8;
 
-    /// <summary>The most characters of one text that reach the tokenizer: <see cref="CharsPerWord"/> × max_len.</summary>
-    public int MaxTextChars => CharsPerWord * encoder.MaxLen;
+    /// <summary>
+    /// The most characters of one text that reach the tokenizer: <see cref="CharsPerWord"/> × max_len for a network,
+    /// the linear model's own bound (it reads whole documents), the longest of the two for an averaged pair.
+    /// </summary>
+    public int MaxTextChars => scorer.MaxTextChars;
 
     /// <summary>
     /// The part of <paramref name="text"/> that can reach the encoder's <paramref name="maxChars"/>: its head (or tail,
@@ -43,9 +46,9 @@ public sealed partial class TextClassifier
         return text[..end];
     }
 
-    /// <summary>Tokenizes and encodes <paramref name="texts"/> (in parallel); stops between texts when <paramref name="cancel"/> fires.</summary>
+    /// <summary>Cuts and tokenizes <paramref name="texts"/> (in parallel); stops between texts when <paramref name="cancel"/> fires.</summary>
     public PreparedTexts Prepare(IReadOnlyList<string> texts, CancellationToken cancel = default) =>
-        new(Encode(texts, 0, texts.Count, cancel));
+        new(Tokenize(texts, 0, texts.Count, cancel));
 
     /// <summary>
     /// One forward pass over the rows of every part, then each text's top <paramref name="topK"/> labels, in order.
@@ -53,18 +56,7 @@ public sealed partial class TextClassifier
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<PreparedTexts> parts, int topK)
     {
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "top-k must be at least 1");
-        var maxLen = encoder.MaxLen;
-        var count = parts.Sum(p => p.Count);
-        var ids = new int[count * maxLen];
-        var lengths = new int[count];
-        var at = 0;
-        foreach (var part in parts)
-        {
-            part.Rows.Ids.CopyTo(ids, at * maxLen);
-            part.Rows.Lengths.CopyTo(lengths, at);
-            at += part.Count;
-        }
-        var probabilities = Forward(new EncodedDataset(maxLen, ids, lengths, new int[count]), Math.Max(1, count));
-        return ToPredictions(probabilities, topK);
+        var documents = parts.SelectMany(p => p.Tokens).ToArray();
+        return ToPredictions(scorer.ScoreTokens(documents, Math.Max(1, documents.Length)), topK);
     }
 }

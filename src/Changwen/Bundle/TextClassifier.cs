@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.IO;
+using Changwen.Tfidf;
 using Changwen.Models;
 using Changwen.Text;
 using Changwen.Training;
@@ -20,26 +21,23 @@ public sealed record Prediction(string Label, float Probability, IReadOnlyList<L
 /// tokenizer, vocabulary, encoding and network exactly as they were in training.
 /// </summary>
 /// <remarks>
-/// Safe for concurrent callers: tokenizing and encoding run on the caller's thread, and the forward pass is
-/// serialised by a lock (one libtorch module, whose eval/train switch is shared state). Texts longer than the
-/// training max length are truncated as in training; an empty text becomes an all-padding row of length 0, which the
-/// models take like any other row (they read the output at the last padded position).
+/// Safe for concurrent callers: cutting and tokenizing run on the caller's thread, and scoring is the scorer's
+/// (a libtorch forward pass is serialised by a lock: one module, whose eval/train switch is shared state). Texts longer
+/// than the training max length are truncated as in training; an empty text becomes an all-padding row of length 0,
+/// which the networks take like any other row (each pooling reads only real positions, except the original post's
+/// <c>last</c>, which reads the final padded step).
 /// </remarks>
 public sealed partial class TextClassifier : IDisposable
 {
     /// <summary>Rows per forward pass unless the caller says otherwise.</summary>
     public const int DefaultBatchSize = 256;
 
-    private readonly TextClassifierModel? model;
-    /// <summary>Scores instead of <see cref="model"/> when the classifier was loaded from an ONNX export.</summary>
-    private readonly Export.OnnxScorer? onnx;
+    private readonly IProbabilityScorer scorer;
     private readonly ITokenizer tokenizer;
-    private readonly SequenceEncoder encoder;
     private readonly Dictionary<string, int> labelIndex;
-    private readonly Lock forwardLock = new();
 
     private TextClassifier(string runDirectory, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels,
-        Vocabulary vocabulary, ITokenizer tokenizer, TextClassifierModel? model, TrainingSummary? summary, Export.OnnxScorer? onnx = null)
+        Vocabulary vocabulary, ITokenizer tokenizer, IProbabilityScorer scorer, TrainingSummary? summary)
     {
         RunDirectory = runDirectory;
         Format = format;
@@ -47,10 +45,8 @@ public sealed partial class TextClassifier : IDisposable
         Labels = labels;
         Vocabulary = vocabulary;
         Summary = summary;
+        this.scorer = scorer;
         this.tokenizer = tokenizer;
-        this.model = model;
-        this.onnx = onnx;
-        encoder = new SequenceEncoder(vocabulary, options.Encoding);
         labelIndex = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
     }
 
@@ -90,6 +86,8 @@ public sealed partial class TextClassifier : IDisposable
         if (labels.Count < 2 || labels.Any(string.IsNullOrEmpty) || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
             throw UserInputException.At(labelsPath, null, "needs at least two distinct, non-empty class names. Restore the file from the training run");
 
+        if (options.Model.Kind == ModelKind.Auto) return LoadChosen(dir, format, options, labels);
+
         var vocabulary = Vocabulary.Load(Path.Combine(dir, RunFolder.VocabularyFile));
         var tokenizerOptions = options.Tokenizer with
         {
@@ -97,6 +95,15 @@ public sealed partial class TextClassifier : IDisposable
             StopWords = RunFolder.ResolveInside(dir, options.Tokenizer.StopWords, "stop_words"),
         };
         var tokenizer = Tokenizers.Create(tokenizerOptions);
+
+        if (options.Model.Kind == ModelKind.Linear)
+        {
+            var modelPath = Path.Combine(dir, LinearModel.FileName);
+            var linear = LinearModel.Load(modelPath);
+            if (linear.ClassCount != labels.Count)
+                throw UserInputException.At(modelPath, null, $"holds {linear.ClassCount} classes but labels.json lists {labels.Count}. Restore both files from the same training run");
+            return new TextClassifier(dir, format, options, labels, vocabulary, tokenizer, new LinearScorer(linear, modelPath), ReadSummaryIfAny(dir));
+        }
 
         TextClassifierModel model;
         try
@@ -114,10 +121,11 @@ public sealed partial class TextClassifier : IDisposable
                 throw UserInputException.At(optionsPath, null,
                     $"max length {options.Encoding.MaxLen} is shorter than the {model.MinSequenceLength} positions a {CliName(options.Model.Kind)} model needs. Restore the options.json of the training run");
             // Mismatched sizes (a vocab.tsv or labels.json from another run) surface here as weights that do not fit.
-            ModelFactory.LoadWeights(model, Path.Combine(dir, Trainer.BestWeights));
+            var weightsPath = Path.Combine(dir, Trainer.BestWeights);
+            ModelFactory.LoadWeights(model, weightsPath);
             model.eval();
-            var summary = File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
-            return new TextClassifier(dir, format, options, labels, vocabulary, tokenizer, model, summary);
+            var scorer = new NetworkScorer(model, new SequenceEncoder(vocabulary, options.Encoding), weightsPath);
+            return new TextClassifier(dir, format, options, labels, vocabulary, tokenizer, scorer, ReadSummaryIfAny(dir));
         }
         catch
         {
@@ -126,8 +134,36 @@ public sealed partial class TextClassifier : IDisposable
         }
     }
 
-    /// <summary>Whether the network runs in libtorch (a run folder), rather than in ONNX Runtime (an export).</summary>
-    public bool UsesLibtorch => model is not null;
+    /// <summary>
+    /// A <c>--model auto</c> run folder: the candidate (or the two candidates averaged) its auto.json names, each loaded
+    /// from its sub-folder; labels must agree.
+    /// </summary>
+    private static TextClassifier LoadChosen(string dir, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels)
+    {
+        var record = Auto.AutoRecord.Read(dir);
+        var members = new List<TextClassifier>();
+        try
+        {
+            foreach (var name in record.Chosen)
+            {
+                var member = Load(Path.Combine(dir, Auto.AutoRecord.CandidatesFolder, name));
+                members.Add(member);
+                if (!member.Labels.SequenceEqual(labels, StringComparer.Ordinal))
+                    throw UserInputException.At(Path.Combine(member.RunDirectory, RunFolder.LabelsFile), null,
+                        $"lists other classes than {Path.Combine(dir, RunFolder.LabelsFile)}. Restore the run folder from the training run");
+            }
+            // The candidates share the run's tokenizer settings, so the first one's tokens serve them all.
+            return new TextClassifier(dir, format, options, labels, members[0].Vocabulary, members[0].tokenizer, new AverageScorer(members), ReadSummaryIfAny(dir));
+        }
+        catch
+        {
+            foreach (var member in members) member.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether scoring runs in libtorch (a run folder's network), rather than in ONNX Runtime or the linear model.</summary>
+    public bool UsesLibtorch => scorer.UsesLibtorch;
 
     /// <summary>
     /// Loads a folder written by <c>changwen export --format onnx</c>: the network runs in ONNX Runtime
@@ -137,20 +173,23 @@ public sealed partial class TextClassifier : IDisposable
     /// </summary>
     public static TextClassifier LoadOnnx(string exportDir, int threads = 0)
     {
-        var scorer = Export.OnnxScorer.Load(exportDir, threads);
+        var onnx = Export.OnnxScorer.Load(exportDir, threads);
         try
         {
-            var options = Export.OnnxBundle.Options(scorer);
-            var vocabulary = Vocabulary.Load(Path.Combine(scorer.Directory, scorer.Manifest.Vocabulary));
-            return new TextClassifier(scorer.Directory, Export.OnnxBundle.Format(scorer), options, scorer.Labels, vocabulary,
-                Tokenizers.Create(options.Tokenizer), null, null, scorer);
+            var options = Export.OnnxBundle.Options(onnx);
+            var vocabulary = Vocabulary.Load(Path.Combine(onnx.Directory, onnx.Manifest.Vocabulary));
+            return new TextClassifier(onnx.Directory, Export.OnnxBundle.Format(onnx), options, onnx.Labels, vocabulary,
+                Tokenizers.Create(options.Tokenizer), new OnnxNetworkScorer(onnx, new SequenceEncoder(vocabulary, options.Encoding)), null);
         }
         catch
         {
-            scorer.Dispose();
+            onnx.Dispose();
             throw;
         }
     }
+
+    /// <summary>The files holding the model's parameters (best.pt, linear.bin, or those of an ensemble's members).</summary>
+    public IReadOnlyList<string> WeightFiles => scorer.WeightFiles;
 
     /// <summary>The prediction for one text.</summary>
     public Prediction Predict(string text, int topK = 1) => PredictBatch([text], topK)[0];
@@ -190,45 +229,29 @@ public sealed partial class TextClassifier : IDisposable
         for (var start = 0; start < texts.Count; start += batchSize)
         {
             var count = Math.Min(batchSize, texts.Count - start);
-            var data = Encode(texts, start, count);
-            Array.Copy(Forward(data, batchSize), 0, result, start, count);
+            Array.Copy(scorer.ScoreTokens(Tokenize(texts, start, count), batchSize), 0, result, start, count);
         }
         return result;
     }
 
-    /// <summary>The probabilities of encoded rows: ONNX Runtime for an export, else libtorch under the lock.</summary>
-    private float[][] Forward(EncodedDataset data, int batchSize)
+    /// <summary>Tokenizes texts[start..start+count) (in parallel) exactly as training tokenized its documents.</summary>
+    /// <remarks>Each text is first cut to <see cref="MaxTextChars"/>: segmenting more cannot change what the model reads.</remarks>
+    private string[][] Tokenize(IReadOnlyList<string> texts, int start, int count, CancellationToken cancel = default)
     {
-        if (onnx is not null) return onnx.Score(data); // ONNX Runtime's Run is safe for concurrent callers
-        lock (forwardLock)
-        {
-            TorchRuntime.FlushDenormals();   // per thread, and the caller's thread may not be the one that loaded
-            return Predictor.PredictProbabilities(model!, data, batchSize); // eval mode, no_grad, dispose scope per batch
-        }
-    }
-
-    /// <summary>Tokenizes and encodes texts[start..start+count) exactly as training encoded its documents.</summary>
-    /// <remarks>Each text is first cut to <see cref="MaxTextChars"/>: segmenting more cannot change the kept words (see <see cref="CharsPerWord"/>).</remarks>
-    private EncodedDataset Encode(IReadOnlyList<string> texts, int start, int count, CancellationToken cancel = default)
-    {
-        var maxLen = encoder.MaxLen;
-        var ids = new int[count * maxLen];
-        var lengths = new int[count];
+        var tokens = new string[count][];
         Parallel.For(0, count, new ParallelOptions { CancellationToken = cancel }, i =>
         {
             var text = texts[start + i] ?? throw new ArgumentNullException(nameof(texts), $"text {start + i} is null");
-            var (row, length) = encoder.Encode(tokenizer.Tokenize(CutToUsable(text, MaxTextChars, Options.Encoding.Truncate)));
-            row.CopyTo(ids.AsSpan(i * maxLen, maxLen));
-            lengths[i] = length;
+            tokens[i] = tokenizer.Tokenize(CutToUsable(text, MaxTextChars, Options.Encoding.Truncate));
         });
-        return new EncodedDataset(maxLen, ids, lengths, new int[count]);
+        return tokens;
     }
 
-    public void Dispose()
-    {
-        model?.Dispose();
-        onnx?.Dispose();
-    }
+    /// <summary>The probabilities of documents already tokenized with this model's tokenizer (as the segmentation cache holds them).</summary>
+    internal float[][] PredictTokenized(IReadOnlyList<string[]> documents, int batchSize = DefaultBatchSize) =>
+        scorer.ScoreTokens(documents, batchSize);
+
+    public void Dispose() => scorer.Dispose();
 
     private static string CliName(ModelKind kind) => kind.ToString().ToLowerInvariant();
 
@@ -241,6 +264,9 @@ public sealed partial class TextClassifier : IDisposable
         if (options.Encoding.MaxLen < 1)
             throw UserInputException.At(path, null, $"max length {options.Encoding.MaxLen} is not positive. Restore the options.json of the training run");
     }
+
+    private static TrainingSummary? ReadSummaryIfAny(string dir) =>
+        File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
 
     private static TrainingSummary ReadSummary(string dir)
     {

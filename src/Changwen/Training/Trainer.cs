@@ -369,7 +369,8 @@ public static class Trainer
     /// <summary>The JSON names of the options that joined the fingerprint after the first runs (see <see cref="Fingerprint"/>).</summary>
     private static class AddedLater
     {
-        public static readonly string[] Model = ["dropout", "word_ngrams", "ngram_buckets", "filter_widths", "filters", "embeddings", "freeze_embeddings"];
+        public static readonly string[] Model = ["dropout", "word_ngrams", "ngram_buckets", "filter_widths", "filters", "embeddings", "freeze_embeddings",
+            "c", "min_df", "max_chars", "time_budget"];
         public static readonly string[] Optimizer = ["class_weight", "sampler"];
     }
 

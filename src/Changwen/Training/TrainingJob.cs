@@ -58,8 +58,10 @@ public static class TrainingJob
     /// training are still reported.</param>
     /// <param name="resumeEpochs">With <paramref name="resume"/>: train to this many epochs in all instead of the
     /// saved count (a finished run continues; options.json records the new count).</param>
+    /// <param name="candidateOptions">For <c>--model auto</c>: the options of each candidate kind (see <see cref="Auto.AutoJob.Run(string, TrainOptions, string, string?, IProgress{ProgressUpdate}?, CancellationToken, Func{ModelKind, TrainOptions}?)"/>).</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null,
+        Func<ModelKind, TrainOptions>? candidateOptions = null)
     {
         // Every flag is checked (before libtorch loads, so a mistake costs no time), then the folder is claimed (an OS
         // lock), before anything is written into it.
@@ -67,7 +69,15 @@ public static class TrainingJob
         // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
         TorchRuntime.FlushDenormals();
         runDir = Path.GetFullPath(runDir);
+        if (File.Exists(Path.Combine(runDir, Auto.AutoRecord.FileName)) ||
+            !resume && options.Model.Kind == ModelKind.Auto && Directory.Exists(Path.Combine(runDir, Auto.AutoRecord.CandidatesFolder)))
+            throw UserInputException.At(runDir, null, "already holds an auto run (its candidates are its model). Train into a new folder");
+        if (resume && File.Exists(Path.Combine(runDir, RunFolder.OptionsFile)) && RunFolder.ReadOptions(runDir).Model.Kind == ModelKind.Auto)
+            throw UserInputException.At(runDir, null, "is an unfinished auto run, which cannot be resumed. Train into a new folder");
         using var claim = RunFolderClaim.Take(runDir, resume);
+        // auto: each candidate is a run folder of its own under this one, claimed and trained by this same method.
+        if (!resume && options.Model.Kind == ModelKind.Auto)
+            return Auto.AutoJob.Run(dataPath, options, runDir, cacheDir, progress, ct, candidateOptions);
         try
         {
             return RunClaimed(dataPath, options, runDir, resume, cacheDir, progress, ct, reportWatcherFindings, resumeEpochs);
@@ -96,7 +106,8 @@ public static class TrainingJob
         }
         else
         {
-            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)))
+            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)) ||
+                File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
                 throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it with --resume, or train into a new folder");
             ValidateOptions(options);
             Directory.CreateDirectory(runDir);
@@ -149,6 +160,8 @@ public static class TrainingJob
         RunFolder.WriteLabels(runDir, classes);
         ct.ThrowIfCancellationRequested();
 
+        if (effective.Model.Kind == ModelKind.Linear) return RunLinear(runDir, saved, effective, data, resume, progress, ct);
+
         // ---- diagnose before training: checks on options and data, then a watcher for the run (docs/training.md)
         var log = DiagnosisLog.Open(runDir, resume);
         foreach (var finding in log.Add(PreTrainingChecks.Run(ChecksInput(data, effective)))) progress?.Report(finding.ToProgress());
@@ -181,6 +194,40 @@ public static class TrainingJob
     }
 
     /// <summary>
+    /// The linear model's training: the whole documents' tokens (not the encoded rows), no epochs, no checkpoints; the
+    /// pre-training checks are about sequences and gradients, so they are not run. A finished fit is never redone.
+    /// </summary>
+    private static TrainingJobResult RunLinear(string runDir, TrainOptions saved, TrainOptions effective, PreparedData data,
+        bool resume, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        if (resume && File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
+            throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
+        var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, data.TrainDocs, data.ValDocs, progress, ct);
+        ClassificationReport? report = null;
+        if (data.TestDocs.Count > 0)
+        {
+            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, data.TestDocs);
+            progress?.Report(new ProgressUpdate("evaluate", data.TestDocs.Count, data.TestDocs.Count,
+                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({data.TestDocs.Count:N0} documents)"));
+            summary = WriteTestReport(runDir, summary, report);
+        }
+        else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
+        SaveCurve(runDir, data.Train.Count, effective.Optimizer.BatchSize, data.Classes.Count);
+        return new TrainingJobResult(runDir, saved, summary, report, data.ValCarvedFromTrain);
+    }
+
+    /// <summary>Writes the test report files and the confusion plot, and adds the test scores to summary.json.</summary>
+    internal static TrainingSummary WriteTestReport(string runDir, TrainingSummary summary, ClassificationReport report)
+    {
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportText), report.ToText());
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportJson), report.ToJson());
+        ConfusionMatrixPlot.Save(report, Path.Combine(runDir, RunFolder.ConfusionPng));
+        summary = summary with { TestAccuracy = report.Accuracy, TestMacroF1 = report.MacroAverage.F1 };
+        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        return summary;
+    }
+
+    /// <summary>
     /// The checks made before training (<see cref="PreTrainingChecks"/>) on the corpus at <paramref name="dataPath"/>
     /// read with <paramref name="options"/>, without training and without writing a run folder: corpus, segmentation
     /// (cached), the held-out validation if needed, vocabulary on train, encoding, exactly as <see cref="Run"/> would.
@@ -195,6 +242,26 @@ public static class TrainingJob
         return PreTrainingChecks.Run(ChecksInput(data, options));
     }
 
+    /// <summary>
+    /// The validation and test documents of a finished run in <paramref name="runDir"/> as its training saw them: the
+    /// corpus read with the run's options and recorded split, segmented (from the cache), validation held out from train
+    /// when the corpus has none.
+    /// </summary>
+    internal static (IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> Val, IReadOnlyList<TokenizedDocument> Test) SegmentedSplits(
+        string dataPath, string runDir, string? cacheDir, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        var options = RunFolder.ReadOptions(runDir);
+        var plain = Corpus.Open(dataPath, options.Corpus);
+        var fingerprint = plain.Fingerprint();
+        var splitsPath = Path.Combine(runDir, RunFolder.SplitsFile);
+        var corpus = !plain.HasOwnSplits && File.Exists(splitsPath) ? Corpus.Open(dataPath, options.Corpus, splitsPath) : plain;
+        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, fingerprint, ResolveTokenizerFiles(options.Tokenizer, runDir), cacheDir, progress, ct);
+        var val = tokenized.Val;
+        if (val.Count == 0 && tokenized.Train.Count > 0)
+            val = CarveValidation(tokenized.Train, options.Corpus.SplitSeed, CarvedValFraction).Val;
+        return (tokenized.Classes, val, tokenized.Test);
+    }
+
     /// <summary>Passes on every update but the findings.</summary>
     private sealed class WithoutFindings(IProgress<ProgressUpdate> inner) : IProgress<ProgressUpdate>
     {
@@ -206,7 +273,7 @@ public static class TrainingJob
 
     /// <summary>A corpus segmented, split and encoded for training, with what the pre-training checks need besides.</summary>
     internal sealed record PreparedData(IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> TrainDocs,
-        IReadOnlyList<TokenizedDocument> ValDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
+        IReadOnlyList<TokenizedDocument> ValDocs, IReadOnlyList<TokenizedDocument> TestDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
         bool ValCarvedFromTrain)
     {
         /// <summary>The corpus inspector's "ordered by label" judgement, on the training documents in the order the trainer reads them.</summary>
@@ -260,7 +327,7 @@ public static class TrainingJob
         var test = Encode(tokenized.Test);
         progress?.Report(new ProgressUpdate("encode", 1, 1,
             $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
-        return new PreparedData(classes, trainDocs, valDocs, vocabulary, train, val, test, carved);
+        return new PreparedData(classes, trainDocs, valDocs, tokenized.Test, vocabulary, train, val, test, carved);
     }
 
     /// <summary>
@@ -379,7 +446,7 @@ public static class TrainingJob
     }
 
     /// <summary>curve.png from metrics.jsonl: step losses placed at their fraction of an epoch.</summary>
-    private static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
+    internal static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
     {
         var (steps, epochs) = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName));
         if (epochs.Count == 0) return;

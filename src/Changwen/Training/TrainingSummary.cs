@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Changwen.Training;
 
 /// <summary>What a training run achieved; written to <c>summary.json</c> after every epoch and returned by the trainer.</summary>
@@ -31,4 +33,18 @@ public sealed record TrainingSummary
     /// after training (null while training, or when the corpus has no test documents).</summary>
     public double? TestAccuracy { get; init; }
     public double? TestMacroF1 { get; init; }
+
+    /// <summary>linear: the chosen C, the number of TF-IDF features and every fit of the C grid (null for networks).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? C { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Features { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Tfidf.LinearFit>? Fits { get; init; }
+
+    /// <summary>auto: what was chosen (a candidate's name, or two joined by "+" for their average) and every candidate.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Chosen { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Auto.CandidateResult>? Candidates { get; init; }
 }

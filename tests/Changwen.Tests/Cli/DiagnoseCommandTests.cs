@@ -47,7 +47,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
 
     /// <summary>48 training documents in batches of 8 for 9 epochs: 54 steps, enough for the plateau check (50).</summary>
     public static string[] StalledTrainArgs(string corpus, string runDir, params string[] extra) =>
-        ["train", corpus, "--out", runDir, "--max-len", "200", "--pool", "last", "--pad", "post", "--forget-bias", "none", "--clip-grad-norm", "none", "--bucket", "false", "--epochs", "9", .. SmallModel, .. extra];
+        ["train", corpus, "--out", runDir, "--model", "lstm", "--max-len", "200", "--pool", "last", "--pad", "post", "--forget-bias", "none", "--clip-grad-norm", "none", "--bucket", "false", "--epochs", "9", .. SmallModel, .. extra];
 
     private static string[] Lines(string output) => output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 

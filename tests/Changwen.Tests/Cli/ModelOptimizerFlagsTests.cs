@@ -79,7 +79,8 @@ public sealed class ModelOptimizerFlagsTests
             Kind = ModelKind.Textcnn, Dropout = 0.5, WordNgrams = 1, NgramBuckets = 5000, FilterWidths = "3,4,5", Filters = 64,
             Embeddings = "vectors.txt.gz", FreezeEmbeddings = true,
         }, options.Model);
-        Assert.Equal(new OptimizerOptions { ClassWeight = ClassWeighting.Balanced }, options.Optimizer);
+        // TextCNN's own default: no clipping (ModelDefaults).
+        Assert.Equal(new OptimizerOptions { ClassWeight = ClassWeighting.Balanced, ClipGradNorm = null }, options.Optimizer);
 
         Assert.Equal(ModelKind.Fasttext, cli.Bind(command.Parse("--model fasttext --sampler balanced")).Model.Kind);
         Assert.Equal(SamplerKind.Balanced, cli.Bind(command.Parse("--sampler balanced")).Optimizer.Sampler);

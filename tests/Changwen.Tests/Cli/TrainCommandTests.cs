@@ -25,7 +25,7 @@ public sealed class TrainCommandTests
         var data = TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
         var runDir = Path.Combine(dir.Path, "run");
 
-        var (code, output, error) = Invoke("train", data, "--out", runDir, "--tokenizer", "char", "--max-len", "30", "--epochs", "2",
+        var (code, output, error) = Invoke("train", data, "--out", runDir, "--model", "lstm", "--tokenizer", "char", "--max-len", "30", "--epochs", "2",
             "--embedding-dim", "16", "--hidden-dim", "16", "--batch-size", "8", "--lr", "0.01", "--threads", "1", "--cache", "");
 
         Assert.True(code == 0, error);

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using Changwen.Bundle;
+using Changwen.Evaluation;
+using Changwen.IO;
+using Changwen.Text;
+using Changwen.Training;
+
+namespace Changwen.Auto;
+
+/// <summary>
+/// <c>--model auto</c>: trains candidates one after another into <c>RUN/candidates/NAME</c>, each with its own
+/// defaults (<see cref="ModelDefaults"/>), scores each on the validation split, and keeps the best by validation
+/// accuracy (ties: lower validation loss); when the average of the two best candidates' probabilities beats both on
+/// validation, the pair is the model. The test split is scored only for what was chosen. auto.json records the search.
+/// </summary>
+public static class AutoJob
+{
+    /// <summary>The candidates in the order they are tried: the cheap, strong ones first.</summary>
+    public static readonly IReadOnlyList<ModelKind> Order = [ModelKind.Linear, ModelKind.Fasttext, ModelKind.Textcnn, ModelKind.Lstm];
+
+    /// <summary>Always trained, whatever the budget: without them there is no choice to make.</summary>
+    private static readonly ModelKind[] Required = [ModelKind.Linear, ModelKind.Fasttext];
+
+    /// <summary>
+    /// Wall time of a candidate's run as a multiple of the fastText run's, used to decide whether it fits in what is left
+    /// of the budget: TextCNN (10 epochs) took 3.8× fastText (20 epochs) and the fixed LSTM about 6× in the models
+    /// plan (docs/experiments.md, "Small-corpus models").
+    /// </summary>
+    private static readonly Dictionary<ModelKind, double> CostRelativeToFastText = new()
+    {
+        [ModelKind.Textcnn] = 3.8,
+        [ModelKind.Lstm] = 6.0,
+    };
+
+    /// <param name="options">The run's options (model kind auto): its corpus and tokenizer settings, seed and threads
+    /// apply to every candidate.</param>
+    /// <param name="candidateOptions">The options of a candidate of the given kind; null = that kind's defaults
+    /// (<see cref="ModelDefaults"/>) with the corpus, tokenizer, seed and threads of <paramref name="options"/>. The CLI
+    /// passes the kind's defaults with the flags the user typed on top.</param>
+    public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, string? cacheDir,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, Func<ModelKind, TrainOptions>? candidateOptions = null) =>
+        Run(dataPath, options, runDir, cacheDir, progress, ct, null,
+            candidateOptions is null ? null : (kind, _) => candidateOptions(kind) with { Model = candidateOptions(kind).Model with { Kind = kind } });
+
+    /// <param name="candidates">The candidates in order (default <see cref="Order"/>).</param>
+    /// <param name="adjust">Changes a candidate's options before it trains (tests make one candidate lose on purpose).</param>
+    internal static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, string? cacheDir,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, IReadOnlyList<ModelKind>? candidates,
+        Func<ModelKind, TrainOptions, TrainOptions>? adjust)
+    {
+        if (!(options.Model.TimeBudget > 0 && double.IsFinite(options.Model.TimeBudget)))
+            throw new UserInputException($"--time-budget must be a positive number of minutes, got {options.Model.TimeBudget}. Pass e.g. 12");
+        var clock = Stopwatch.StartNew();
+        var budget = TimeSpan.FromMinutes(options.Model.TimeBudget);
+        runDir = Path.GetFullPath(runDir);
+        Directory.CreateDirectory(runDir);
+        var saved = options with
+        {
+            Tokenizer = options.Tokenizer with
+            {
+                UserDictionary = options.Tokenizer.UserDictionary is { } d ? Path.GetFullPath(d) : null,
+                StopWords = options.Tokenizer.StopWords is { } w ? Path.GetFullPath(w) : null,
+            },
+        };
+        RunFolder.WriteOptions(runDir, saved);
+        RunFolder.WriteFormat(runDir, saved);
+        var order = candidates ?? Order;
+        progress?.Report(new ProgressUpdate("auto", 0, order.Count,
+            $"auto: candidates {string.Join(", ", order.Select(Name))}, time budget {options.Model.TimeBudget:G} minutes"));
+
+        var results = new List<CandidateResult>();
+        var trained = new List<(string Name, TrainingJobResult Result)>();
+        double? fastTextSeconds = null;
+        foreach (var kind in order)
+        {
+            ct.ThrowIfCancellationRequested();
+            var name = Name(kind);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            if (!Required.Contains(kind))
+            {
+                var estimate = fastTextSeconds * CostRelativeToFastText.GetValueOrDefault(kind, 6.0);
+                if (estimate is null || elapsed + estimate > budget.TotalSeconds)
+                {
+                    var why = estimate is null
+                        ? "no fastText time to estimate its cost from"
+                        : $"estimated {estimate / 60:F1} min, {Math.Max(0, budget.TotalSeconds - elapsed) / 60:F1} min of the budget left";
+                    results.Add(new CandidateResult(name, "skipped", null, null, null, why));
+                    progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: skipping {name} ({why})"));
+                    continue;
+                }
+            }
+            progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: training {name}"));
+            var candidateOptions = ModelDefaults.For(kind) with
+            {
+                Corpus = options.Corpus,
+                Tokenizer = options.Tokenizer,
+                Optimizer = ModelDefaults.For(kind).Optimizer with { Seed = options.Optimizer.Seed, Threads = options.Optimizer.Threads },
+            };
+            if (adjust is not null) candidateOptions = adjust(kind, candidateOptions);
+            var candidateClock = Stopwatch.StartNew();
+            var result = TrainingJob.Run(dataPath, candidateOptions, CandidateDir(runDir, name), resume: false, cacheDir,
+                Prefixed(progress, name), ct, reportWatcherFindings: false);
+            var seconds = candidateClock.Elapsed.TotalSeconds;
+            if (kind == ModelKind.Fasttext) fastTextSeconds = seconds;
+            trained.Add((name, result));
+            results.Add(new CandidateResult(name, "trained", null, null, seconds));
+        }
+
+        // ---- score every trained candidate on the validation split, from the same segmented documents
+        var first = CandidateDir(runDir, trained[0].Name);
+        var (classes, valDocs, testDocs) = TrainingJob.SegmentedSplits(dataPath, first, cacheDir, null, ct);
+        var valLabels = Labels(valDocs, classes);
+        var valTokens = valDocs.Select(d => d.Tokens).ToList();
+        var valProbabilities = new Dictionary<string, float[][]>();
+        foreach (var (name, _) in trained)
+        {
+            using var classifier = TextClassifier.Load(CandidateDir(runDir, name));
+            valProbabilities[name] = classifier.PredictTokenized(valTokens);
+            var (accuracy, loss) = Score(valProbabilities[name], valLabels);
+            var i = results.FindIndex(r => r.Name == name);
+            results[i] = results[i] with { ValAccuracy = accuracy, ValLoss = loss };
+            progress?.Report(new ProgressUpdate("auto", i + 1, order.Count, $"auto: {name} val accuracy {accuracy:P2}, val loss {loss:F4}"));
+        }
+
+        // ---- choose: best validation accuracy, ties to the lower loss; then the average of the two best
+        var ranked = results.Where(r => r.Status == "trained").OrderByDescending(r => r.ValAccuracy).ThenBy(r => r.ValLoss).ToList();
+        IReadOnlyList<string> chosen = [ranked[0].Name];
+        var chosenAccuracy = ranked[0].ValAccuracy!.Value;
+        var chosenLoss = ranked[0].ValLoss!.Value;
+        if (ranked.Count >= 2)
+        {
+            var pair = new[] { ranked[0].Name, ranked[1].Name };
+            var average = AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count);
+            var (accuracy, loss) = Score(average, valLabels);
+            var beatsBoth = accuracy > ranked[0].ValAccuracy && accuracy > ranked[1].ValAccuracy;
+            results.Add(new CandidateResult(string.Join('+', pair), "averaged", accuracy, loss, null,
+                beatsBoth ? "beats both on validation: kept" : "does not beat both on validation"));
+            if (beatsBoth) (chosen, chosenAccuracy, chosenLoss) = (pair, accuracy, loss);
+        }
+        var chosenName = string.Join('+', chosen);
+        progress?.Report(new ProgressUpdate("auto", order.Count, order.Count,
+            $"auto: chose {chosenName} (val accuracy {chosenAccuracy:P2}, val loss {chosenLoss:F4})"));
+
+        // ---- the run folder: the record, the files eval and serve read, the test report of what was chosen
+        foreach (var file in new[] { RunFolder.LabelsFile, RunFolder.CorpusFile, RunFolder.SplitsFile })
+            if (File.Exists(Path.Combine(first, file)))
+                AtomicFile.WriteAllBytes(Path.Combine(runDir, file), File.ReadAllBytes(Path.Combine(first, file)));
+        new AutoRecord(chosen, results, options.Model.TimeBudget, clock.Elapsed.TotalSeconds).Write(runDir);
+        var trainDocs = trained[0].Result.Summary.TrainDocs;
+        var totalSeconds = clock.Elapsed.TotalSeconds;
+        var epoch = new EpochRecord { Epoch = 1, ValAccuracy = chosenAccuracy, ValLoss = chosenLoss, Seconds = totalSeconds };
+        AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
+        var summary = new TrainingSummary
+        {
+            Model = ModelKind.Auto, BestValAccuracy = chosenAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
+            FinalValAccuracy = chosenAccuracy, FinalValLoss = chosenLoss, TotalSeconds = totalSeconds, SecondsPerEpoch = totalSeconds,
+            Finished = true, TrainDocs = trainDocs, ValDocs = valDocs.Count, Threads = options.Optimizer.Threads,
+            Seed = options.Optimizer.Seed, Chosen = chosenName, Candidates = results,
+        };
+        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        ClassificationReport? report = null;
+        if (testDocs.Count > 0)
+        {
+            using var classifier = TextClassifier.Load(runDir);
+            var probabilities = classifier.PredictTokenized(testDocs.Select(d => d.Tokens).ToList());
+            report = ClassificationReport.Compute(Labels(testDocs, classes), probabilities.Select(ArgMax).ToList(), classes);
+            summary = TrainingJob.WriteTestReport(runDir, summary, report);
+            progress?.Report(new ProgressUpdate("evaluate", testDocs.Count, testDocs.Count,
+                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
+        }
+        TrainingJob.SaveCurve(runDir, trainDocs, options.Optimizer.BatchSize, classes.Count);
+        return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result.ValCarvedFromTrain);
+    }
+
+    /// <summary>A candidate's folder inside the auto run folder.</summary>
+    public static string CandidateDir(string runDir, string name) => Path.Combine(runDir, AutoRecord.CandidatesFolder, name);
+
+    private static string Name(ModelKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static List<int> Labels(IReadOnlyList<TokenizedDocument> docs, IReadOnlyList<string> classes)
+    {
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        return docs.Select(d => index[d.Label]).ToList();
+    }
+
+    /// <summary>Accuracy and mean cross-entropy of probability rows against labels.</summary>
+    internal static (double Accuracy, double Loss) Score(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> labels)
+    {
+        if (labels.Count == 0) return (0, 0);
+        var correct = 0;
+        var loss = 0.0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (ArgMax(probabilities[i]) == labels[i]) correct++;
+            loss -= Math.Log(Math.Max(probabilities[i][labels[i]], 1e-30));
+        }
+        return ((double)correct / labels.Count, loss / labels.Count);
+    }
+
+    private static int ArgMax(float[] values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    private static IProgress<ProgressUpdate>? Prefixed(IProgress<ProgressUpdate>? inner, string name) =>
+        inner is null ? null : new Progress(inner, name);
+
+    private sealed class Progress(IProgress<ProgressUpdate> inner, string name) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) => inner.Report(value with { Message = value.Message is null ? null : $"[{name}] {value.Message}" });
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Changwen.Bundle;
+using Changwen.Evaluation;
+using Changwen.IO;
+using Changwen.Text;
+using Changwen.Training;
+
+namespace Changwen.Tfidf;
+
+/// <summary>
+/// The training step of a <c>--model linear</c> run, after <see cref="TrainingJob"/> has read, split and segmented the
+/// corpus: fit (<see cref="LinearTrainer"/>), save <see cref="LinearModel.FileName"/>, record the fit as the run's one
+/// "epoch" in metrics.jsonl and summary.json, score the test split.
+/// </summary>
+internal static class LinearJob
+{
+    public static TrainingSummary Train(string runDir, TrainOptions options, IReadOnlyList<string> classes,
+        IReadOnlyList<TokenizedDocument> trainDocs, IReadOnlyList<TokenizedDocument> valDocs,
+        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var result = LinearTrainer.Fit(
+            trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), trainDocs.Select(d => classIndex[d.Label]).ToList(),
+            valDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), valDocs.Select(d => classIndex[d.Label]).ToList(),
+            classes.Count, options.Model, options.Optimizer.Seed, options.Optimizer.Threads, progress, ct);
+        result.Model.Save(Path.Combine(runDir, LinearModel.FileName));
+        var chosen = result.Chosen;
+        var seconds = clock.Elapsed.TotalSeconds;
+        progress?.Report(new ProgressUpdate("fit", result.Fits.Count, result.Fits.Count,
+            $"kept C={chosen.C:G} (val accuracy {chosen.ValAccuracy:P2}); {result.Model.Vectorizer.FeatureCount:N0} features, fitted in {seconds:F1} s"));
+
+        // The fit is the run's only pass: one epoch record, so diagnose, reports and curves read a linear run like any other.
+        var epoch = new EpochRecord
+        {
+            Epoch = 1, TrainLoss = chosen.TrainLoss, TrainAccuracy = chosen.TrainAccuracy, ValLoss = chosen.ValLoss,
+            ValAccuracy = chosen.ValAccuracy, Seconds = seconds, DocsPerSecond = trainDocs.Count / Math.Max(seconds, 1e-9),
+        };
+        AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
+        var summary = new TrainingSummary
+        {
+            Model = ModelKind.Linear, BestValAccuracy = chosen.ValAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
+            FinalTrainLoss = chosen.TrainLoss, FinalTrainAccuracy = chosen.TrainAccuracy, FinalValLoss = chosen.ValLoss,
+            FinalValAccuracy = chosen.ValAccuracy, SecondsPerEpoch = seconds, TotalSeconds = seconds,
+            DocsPerSecond = epoch.DocsPerSecond, Finished = true, TrainDocs = trainDocs.Count, ValDocs = valDocs.Count,
+            Parameters = (long)(result.Model.Vectorizer.FeatureCount + 1) * classes.Count,
+            Threads = options.Optimizer.Threads, Seed = options.Optimizer.Seed,
+            C = chosen.C, Features = result.Model.Vectorizer.FeatureCount, Fits = result.Fits,
+        };
+        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        return summary;
+    }
+
+    /// <summary>The test report of the saved model, predicted from the already segmented test documents.</summary>
+    public static ClassificationReport Evaluate(string runDir, IReadOnlyList<string> classes, IReadOnlyList<TokenizedDocument> testDocs)
+    {
+        var model = LinearModel.Load(Path.Combine(runDir, LinearModel.FileName));
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var predicted = new int[testDocs.Count];
+        Parallel.For(0, testDocs.Count, i =>
+        {
+            var p = model.Probabilities(testDocs[i].Tokens);
+            var best = 0;
+            for (var k = 1; k < p.Length; k++)
+                if (p[k] > p[best]) best = k;
+            predicted[i] = best;
+        });
+        return ClassificationReport.Compute(testDocs.Select(d => classIndex[d.Label]).ToList(), predicted, classes);
+    }
+}

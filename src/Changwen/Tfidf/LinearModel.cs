@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using Changwen.IO;
+
+namespace Changwen.Tfidf;
+
+/// <summary>
+/// A fitted multinomial logistic regression over TF-IDF features: the vectorizer, one weight vector and bias per class,
+/// and the regularisation it was fitted with. The class probabilities are the softmax of <c>W·x + b</c>, the same
+/// function ML.NET's maximum-entropy model computes (a test compares the two).
+/// </summary>
+public sealed class LinearModel
+{
+    /// <summary>The run-folder file holding the model (<see cref="Save"/>).</summary>
+    public const string FileName = "linear.bin";
+    private const string Magic = "changwen-linear-1";
+
+    private readonly float[][] weights;
+    private readonly float[] biases;
+
+    public LinearModel(TfidfVectorizer vectorizer, float[][] weights, float[] biases, double c)
+    {
+        if (weights.Length != biases.Length || weights.Length < 2)
+            throw new ArgumentException($"{weights.Length} weight vectors and {biases.Length} biases: need one of each per class, at least two classes");
+        if (weights.Any(w => w.Length != vectorizer.FeatureCount))
+            throw new ArgumentException($"every weight vector must have {vectorizer.FeatureCount} entries, one per feature");
+        Vectorizer = vectorizer;
+        this.weights = weights;
+        this.biases = biases;
+        C = c;
+    }
+
+    public TfidfVectorizer Vectorizer { get; }
+    public int ClassCount => biases.Length;
+    /// <summary>The inverse regularisation strength the weights were fitted with.</summary>
+    public double C { get; }
+
+    /// <summary>The softmax probabilities of every class for a feature row.</summary>
+    public float[] Probabilities(SparseRow row)
+    {
+        var scores = new double[ClassCount];
+        for (var c = 0; c < scores.Length; c++)
+        {
+            var w = weights[c];
+            double score = biases[c];
+            for (var i = 0; i < row.Indices.Length; i++) score += (double)w[row.Indices[i]] * row.Values[i];
+            scores[c] = score;
+        }
+        var max = scores.Max();
+        var sum = 0.0;
+        for (var c = 0; c < scores.Length; c++) sum += scores[c] = Math.Exp(scores[c] - max);
+        var result = new float[scores.Length];
+        for (var c = 0; c < scores.Length; c++) result[c] = (float)(scores[c] / sum);
+        return result;
+    }
+
+    /// <summary>The probabilities of a tokenized document.</summary>
+    public float[] Probabilities(IReadOnlyList<string> tokens) => Probabilities(Vectorizer.Transform(tokens));
+
+    /// <summary>Writes the model atomically: header, vectorizer, weights, biases, then a SHA-256 of all of it.</summary>
+    public void Save(string path) => AtomicFile.Write(path, stream =>
+    {
+        using var body = new MemoryStream();
+        using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(C);
+            writer.Write(ClassCount);
+            Vectorizer.Write(writer);
+            foreach (var w in weights)
+                foreach (var value in w) writer.Write(value);
+            foreach (var b in biases) writer.Write(b);
+        }
+        body.Position = 0;
+        body.CopyTo(stream);
+        stream.Write(SHA256.HashData(body.ToArray()));
+    });
+
+    /// <summary>Reads a model written by <see cref="Save"/>; a missing, damaged or altered file is the user's to fix.</summary>
+    public static LinearModel Load(string path)
+    {
+        if (!File.Exists(path))
+            throw UserInputException.At(path, null, "linear model file not found. Point to the run folder of a finished `changwen train --model linear` run");
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            if (bytes.Length < 32) throw new InvalidDataException("too short");
+            var body = bytes.AsSpan(0, bytes.Length - 32);
+            if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+                throw new InvalidDataException("checksum mismatch: the file is truncated or altered");
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length), System.Text.Encoding.UTF8);
+            if (reader.ReadString() != Magic) throw new InvalidDataException("not a Changwen linear model");
+            var c = reader.ReadDouble();
+            var classes = reader.ReadInt32();
+            if (classes < 2) throw new InvalidDataException($"{classes} classes");
+            var vectorizer = TfidfVectorizer.Read(reader);
+            var weights = new float[classes][];
+            for (var k = 0; k < classes; k++)
+            {
+                weights[k] = new float[vectorizer.FeatureCount];
+                for (var f = 0; f < weights[k].Length; f++) weights[k][f] = reader.ReadSingle();
+            }
+            var biases = new float[classes];
+            for (var k = 0; k < classes; k++) biases[k] = reader.ReadSingle();
+            if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("bytes left over");
+            return new LinearModel(vectorizer, weights, biases, c);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException)
+        {
+            throw UserInputException.At(path, null, $"damaged linear model ({e.Message.TrimEnd('.')}). Retrain, or restore the file from the training run");
+        }
+    }
+}
