@@ -9,8 +9,16 @@ namespace Changwen.Bundle;
 /// </summary>
 public static class RunFolder
 {
-    /// <summary>Bumped whenever a file's meaning changes; a bundle of another version is refused, not misread.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// Bumped whenever a file's meaning changes; a bundle of a version outside
+    /// [<see cref="OldestReadableVersion"/>, <see cref="FormatVersion"/>] is refused, not misread. Version 2 (this one)
+    /// added the tokenizer version and text normalisation to options.json (astral characters kept whole), weight
+    /// checksums, and the linear and auto models: a Changwen that reads only version 1 would tokenize such a run's input
+    /// differently without a word, so it must refuse it. Version 1 folders keep loading, read as they were written.
+    /// </summary>
+    public const int FormatVersion = 2;
+    /// <summary>The oldest format this Changwen still reads (settings it lacks take the values of their time).</summary>
+    public const int OldestReadableVersion = 1;
 
     public const string FormatFile = "format.json";
     public const string OptionsFile = "options.json";
@@ -45,9 +53,10 @@ public static class RunFolder
     public static BundleFormat ReadFormat(string runDir)
     {
         var format = Read<BundleFormat>(runDir, FormatFile);
-        if (format.FormatVersion != FormatVersion)
+        if (format.FormatVersion < OldestReadableVersion || format.FormatVersion > FormatVersion)
             throw UserInputException.At(Path.Combine(runDir, FormatFile), null,
-                $"model format version {format.FormatVersion} is not supported by this Changwen (it reads version {FormatVersion}). Retrain the model with this version.");
+                $"model format version {format.FormatVersion} is not supported by this Changwen (it reads versions {OldestReadableVersion} to {FormatVersion}). " +
+                (format.FormatVersion > FormatVersion ? "Update Changwen (dotnet tool update changwen) or retrain the model with this version." : "Retrain the model with this version."));
         return format;
     }
 

@@ -59,6 +59,21 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void A_format_1_bundle_still_loads_and_a_newer_one_is_refused_with_the_update_command()
+    {
+        var old = TinyRun.Copy(run.RunDir, run.Scratch("format-1"));
+        File.WriteAllText(Path.Combine(old, RunFolder.FormatFile), Json.Serialize(RunFolder.ReadFormat(old) with { FormatVersion = 1 }));
+        using (var classifier = TextClassifier.Load(old))
+        using (var original = TextClassifier.Load(run.RunDir))
+            Assert.Equal(original.PredictProbabilities(["国家队在决赛中获胜"])[0], classifier.PredictProbabilities(["国家队在决赛中获胜"])[0]);
+
+        var newer = TinyRun.Copy(run.RunDir, run.Scratch("format-next"));
+        File.WriteAllText(Path.Combine(newer, RunFolder.FormatFile), Json.Serialize(RunFolder.ReadFormat(newer) with { FormatVersion = RunFolder.FormatVersion + 1 }));
+        var error = Assert.Throws<UserInputException>(() => TextClassifier.Load(newer));
+        Assert.Contains("dotnet tool update changwen", error.Message);
+    }
+
+    [Fact]
     public void Concurrent_callers_get_the_same_predictions_as_one_caller()
     {
         using var classifier = TextClassifier.Load(run.RunDir);

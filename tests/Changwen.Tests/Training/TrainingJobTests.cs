@@ -85,7 +85,7 @@ public sealed class TrainingJobTests
         Assert.Equal(options, RunFolder.ReadOptions(runDir)); // round-trips: nothing lost or renamed
         Assert.Equal(options, result.Options);
         Assert.Equal(["体育", "科技", "财经"], RunFolder.ReadLabels(runDir));
-        Assert.Equal(1, RunFolder.ReadFormat(runDir).FormatVersion);
+        Assert.Equal(RunFolder.FormatVersion, RunFolder.ReadFormat(runDir).FormatVersion);
         var corpus = RunFolder.ReadCorpus(runDir)!;
         Assert.Equal(Path.GetFullPath(data), corpus.Path);
         Assert.Equal(Corpus.Open(data, options.Corpus).Fingerprint(), corpus.Fingerprint);
