@@ -6,7 +6,8 @@ namespace Changwen.Diagnosis;
 /// <summary>
 /// The findings of one run, each code kept once (the first occurrence wins, so a problem is printed once however
 /// often a detector sees it), saved as <c>diagnosis.json</c> in the run folder: a JSON list of
-/// <c>{code, severity, message, evidence, epoch, step}</c>, rewritten atomically whenever a finding is added.
+/// <c>{code, severity, message, evidence, epoch, step, resolved_epoch}</c>, rewritten atomically whenever a finding is
+/// added or resolved.
 /// </summary>
 public sealed class DiagnosisLog
 {
@@ -49,6 +50,24 @@ public sealed class DiagnosisLog
         }
         if (path is not null && (added.Count > 0 || !File.Exists(path))) Save();
         return added;
+    }
+
+    /// <summary>
+    /// Marks the unresolved findings with one of <paramref name="codes"/> as resolved after <paramref name="epoch"/>
+    /// (rewriting diagnosis.json) and returns them as they are now recorded.
+    /// </summary>
+    public IReadOnlyList<Finding> Resolve(IEnumerable<string> codes, int epoch)
+    {
+        var wanted = codes.ToHashSet();
+        var resolved = new List<Finding>();
+        for (var i = 0; i < findings.Count; i++)
+        {
+            if (!wanted.Contains(findings[i].Code) || findings[i].ResolvedEpoch is not null) continue;
+            findings[i] = findings[i] with { ResolvedEpoch = epoch };
+            resolved.Add(findings[i]);
+        }
+        if (path is not null && resolved.Count > 0) Save();
+        return resolved;
     }
 
     public void Save()

@@ -43,12 +43,18 @@ public sealed record Finding
     public int? Epoch { get; init; }
     /// <summary>Global step (as in metrics.jsonl) the finding was made at; null before training or at an epoch's end.</summary>
     public long? Step { get; init; }
+    /// <summary>
+    /// The 1-based epoch after which the finding stopped holding (a plateau or collapse that validation accuracy then
+    /// left behind); null while it holds. Kept in diagnosis.json so the record tells what happened, not a stale warning.
+    /// </summary>
+    public int? ResolvedEpoch { get; init; }
 
     /// <summary>The <see cref="ProgressUpdate.Stage"/> under which findings are reported; a caller filters on it to silence them.</summary>
     public const string ProgressStage = "diagnosis";
 
     /// <summary>"warning [plateau] the loss has stayed…": the line a user sees.</summary>
-    public string Describe() => $"{(Severity == Severity.Warning ? "warning" : "info")} [{Code}] {Message}";
+    public string Describe() => $"{(Severity == Severity.Warning ? "warning" : "info")} [{Code}] {Message}" +
+        (ResolvedEpoch is { } epoch ? $" (resolved after epoch {epoch})" : "");
 
     /// <summary>This finding as a progress message (stage <see cref="ProgressStage"/>).</summary>
     public ProgressUpdate ToProgress() => new(ProgressStage, 0, null, Describe());

@@ -158,6 +158,15 @@ public sealed class TrainingWatcher
     private int collapsedEpochs;
     /// <summary>The latest epoch's validation accuracy beat the most frequent class's share by <see cref="BeatsFrequenciesBy"/>.</summary>
     private bool learnedOnValidation;
+
+    /// <summary>
+    /// Whether the latest epoch's validation accuracy beat the most frequent class's share by
+    /// <see cref="BeatsFrequenciesBy"/>: a plateau or collapse found earlier no longer holds.
+    /// </summary>
+    public bool LearnedOnValidation => learnedOnValidation;
+
+    /// <summary>The findings that validation overrules once the model beats the class frequencies.</summary>
+    public static readonly IReadOnlyList<string> OverruledByValidation = [FindingCode.Plateau, FindingCode.Collapse];
     private readonly List<EpochRecord> epochs = [];
 
     public TrainingWatcher(WatchContext context)

@@ -126,6 +126,7 @@ public static class Trainer
                 AtomicFile.WriteAllText(Path.Combine(runDir, SummaryFile), Json.Serialize(Summarize(finished: false, stoppedEarly: stopped)));
                 progress?.Report(new ProgressUpdate($"epoch {epoch}/{opt.Epochs}", epoch, opt.Epochs, Describe(record, opt.Epochs, improved)));
                 diagnosis?.Report(watcher!.OnEpoch(record, predicted, diagnosis.ValActual));
+                if (watcher?.LearnedOnValidation == true) diagnosis!.Resolve(TrainingWatcher.OverruledByValidation, record.Epoch);
             }
         }
 
@@ -145,6 +146,14 @@ public static class Trainer
         public void Report(IEnumerable<Finding> candidates)
         {
             foreach (var finding in log.Add(candidates)) progress?.Report(finding.ToProgress());
+        }
+
+        /// <summary>Records that earlier findings stopped holding, and says so once each.</summary>
+        public void Resolve(IEnumerable<string> codes, int epoch)
+        {
+            foreach (var finding in log.Resolve(codes, epoch))
+                progress?.Report(new ProgressUpdate(Finding.ProgressStage, 0, null,
+                    $"resolved [{finding.Code}] after epoch {epoch}: validation accuracy now beats the class frequencies"));
         }
     }
 

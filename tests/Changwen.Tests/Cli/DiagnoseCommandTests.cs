@@ -101,7 +101,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
     }
 
     [Fact]
-    public void Diagnose_json_prints_the_findings_as_one_array_of_code_severity_message_evidence_epoch_and_step()
+    public void Diagnose_json_prints_the_findings_as_one_array_of_code_severity_message_evidence_epoch_step_and_resolution()
     {
         var (code, output, error) = Invoke("diagnose", stalled.RunDir, "--json");
 
@@ -112,7 +112,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
         Assert.NotEmpty(findings);
         foreach (var f in findings)
         {
-            Assert.Equal(["code", "epoch", "evidence", "message", "severity", "step"], f.EnumerateObject().Select(p => p.Name).Order());
+            Assert.Equal(["code", "epoch", "evidence", "message", "resolved_epoch", "severity", "step"], f.EnumerateObject().Select(p => p.Name).Order());
             Assert.Contains(f.GetProperty("severity").GetString(), new[] { "warning", "info" });
             Assert.Equal(JsonValueKind.Object, f.GetProperty("evidence").ValueKind);
         }

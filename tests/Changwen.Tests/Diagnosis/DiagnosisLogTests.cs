@@ -52,6 +52,23 @@ public sealed class DiagnosisLogTests
     }
 
     [Fact]
+    public void A_plateau_that_validation_left_behind_is_recorded_as_resolved_not_left_as_a_warning()
+    {
+        using var dir = new TempDir();
+        var log = DiagnosisLog.Open(dir.Path, resume: false);
+        log.Add([F(FindingCode.Plateau, "plateau", epoch: 1), F(FindingCode.Imbalance, "imbalance")]);
+
+        var resolved = log.Resolve(TrainingWatcher.OverruledByValidation, epoch: 3);
+
+        Assert.Equal(FindingCode.Plateau, Assert.Single(resolved).Code);
+        Assert.Empty(log.Resolve(TrainingWatcher.OverruledByValidation, epoch: 4)); // once
+        var read = DiagnosisLog.Read(Path.Combine(dir.Path, DiagnosisLog.FileName));
+        Assert.Equal(3, read.Single(f => f.Code == FindingCode.Plateau).ResolvedEpoch);
+        Assert.Null(read.Single(f => f.Code == FindingCode.Imbalance).ResolvedEpoch);
+        Assert.EndsWith("(resolved after epoch 3)", read.Single(f => f.Code == FindingCode.Plateau).Describe());
+    }
+
+    [Fact]
     public void A_clean_check_writes_an_empty_list()
     {
         using var dir = new TempDir();

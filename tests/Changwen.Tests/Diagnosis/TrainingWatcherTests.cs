@@ -225,12 +225,14 @@ public sealed class TrainingWatcherTests
         var valActual = Enumerable.Repeat(10L, 14).ToArray();
         Assert.Empty(FeedLosses(watcher, FlatAtChance(14, 40, seed: 21), 200));
         Assert.Empty(watcher.OnEpoch(Epoch(1, 2.6, 0.2, 2.4, 0.435), valPredicted: Enumerable.Repeat(10L, 14).ToArray(), valActual: valActual));
+        Assert.True(watcher.LearnedOnValidation);
         var epoch2 = FlatAtChance(14, 300, seed: 22).Select((loss, i) => (Step: 201L + i, Loss: loss));
         Assert.DoesNotContain(epoch2.SelectMany(s => watcher.OnStep(2, s.Step, s.Loss)), f => f.Code == FindingCode.Plateau);
 
         // The same losses after an epoch at the class-frequency level are a plateau.
         var stuck = new TrainingWatcher(Context(stepsPerEpoch: 200));
         Assert.Empty(stuck.OnEpoch(Epoch(1, 2.6, 0.07, 2.6, 0.07), valPredicted: Enumerable.Repeat(10L, 14).ToArray(), valActual: valActual));
+        Assert.False(stuck.LearnedOnValidation);
         Assert.Contains(FeedLosses(stuck, FlatAtChance(14, 300, seed: 22), 200), f => f.Code == FindingCode.Plateau);
     }
 
