@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.RegularExpressions;
+using Changwen.Bundle;
 using Changwen.Cli.Commands;
 using Changwen.Tests.Bundle;
 
@@ -23,7 +24,7 @@ public sealed class ServeCommandTests(TinyRunFixture run) : IClassFixture<TinyRu
         var serving = Serve(output, cancel.Token, "news=" + run.RunDir, "--urls", "http://127.0.0.1:0", "--threads", "1", "--batch-wait-ms", "0");
 
         Match line = Match.Empty;
-        for (var i = 0; i < 600 && !(line = Regex.Match(output.ToString(), @"serving news \(lstm, version 1-[0-9a-f]{12}, 3 labels\) on (http://127\.0\.0\.1:\d+)")).Success; i++)
+        for (var i = 0; i < 600 && !(line = Regex.Match(output.ToString(), $@"serving news \(lstm, version {RunFolder.FormatVersion}-[0-9a-f]{{12}}, 3 labels\) on (http://127\.0\.0\.1:\d+)")).Success; i++)
         {
             Assert.False(serving.IsCompleted, output.ToString());
             await Task.Delay(50);

@@ -32,7 +32,7 @@ public sealed class ServingTests(ServerFixture fixture) : IClassFixture<ServerFi
         using var classifier = TextClassifier.Load(fixture.Run.RunDir);
         var expected = classifier.PredictBatch(Texts, topK: 2);
         Assert.Equal("tiny", body.GetProperty("model").GetString());
-        Assert.Matches("^1-[0-9a-f]{12}$", body.GetProperty("version").GetString());
+        Assert.Matches($"^{RunFolder.FormatVersion}-[0-9a-f]{{12}}$", body.GetProperty("version").GetString());
         var results = body.GetProperty("results").EnumerateArray().ToArray();
         Assert.Equal(3, results.Length);
         for (var i = 0; i < 3; i++)
