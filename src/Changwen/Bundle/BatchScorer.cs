@@ -82,16 +82,17 @@ public static class BatchScorer
         using (stream)
         {
             var range = options.Shard is { } shard ? ShardRange(stream, input, shard, options.ChunkSize) : new LineRange(0, stream.Length, 1);
-            using var window = new StreamWindow(stream, range.Start, range.End);
+            // Unsharded, the file is read to its end as it is then (as before shards existed); a shard stops at its range.
+            using var window = options.Shard is null ? null : new StreamWindow(stream, range.Start, range.End);
             // Only a read from the file's first byte may meet its byte order mark; one further on is a character of the text.
-            using var reader = new StreamReader(window, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: range.Start == 0, 1 << 16);
+            using var reader = new StreamReader((Stream?)window ?? stream, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: range.Start == 0, 1 << 16);
             var format = Resolve(options.Format, input);
             ScoreSummary summary = null!;
             AtomicFile.Write(outputPath, output =>
             {
                 using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 1 << 16);
                 summary = Score(classifier, reader, input, writer, options with { Format = format }, progress, onFailure, cancel,
-                    position: () => window.Position, total: window.Length, firstLine: range.FirstLine);
+                    position: () => window?.Position ?? stream.Position, total: window?.Length ?? stream.Length, firstLine: range.FirstLine);
             });
             return summary;
         }
