@@ -138,6 +138,37 @@ public sealed class ShardedScoringTests(TinyRunFixture run) : IClassFixture<Tiny
         Assert.Contains($"in.jsonl:{badLine}: ", results[2].Error);   // shard 1 warns with the file-wide line number
     }
 
+    [Fact]
+    public async Task A_shard_stopped_by_sigterm_exits_130_and_leaves_the_previous_output()
+    {
+        var dir = run.Scratch("sigterm");
+        var random = new Random(8);
+        var labels = TinyRun.ClassCharacters.Keys.ToArray();
+        var input = Path.Combine(dir, "in.txt");
+        // Enough lines that the shard is still scoring when the signal comes (the progress bar shows it has started).
+        File.WriteAllLines(input, Enumerable.Range(0, 200_000).Select(i => TinyRun.Document(labels[i % 3], random)));
+        var output = Path.Combine(dir, "part-1.jsonl");
+        File.WriteAllText(output, "previous\n");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "changwen.dll"), "predict", run.RunDir, "--file", input, "--out", output, "--shard", "1/2", "--threads", "1"])
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        // The output's temporary file appears when scoring starts (the model is loaded, the range found).
+        while (!process.HasExited && Directory.GetFiles(dir, ".part-1.jsonl.*.tmp").Length == 0) await Task.Delay(10);
+        Assert.False(process.HasExited, "the shard finished before it could be stopped; give it more lines");
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();   // what a Kubernetes node sends a pod it evicts
+        await process.WaitForExitAsync();
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("was not written", await stderr);
+        await stdout;
+        Assert.Equal("previous\n", File.ReadAllText(output));
+        Assert.Equal(["in.txt", "part-1.jsonl"], Directory.GetFiles(dir).Select(Path.GetFileName).Order());   // no temporary file
+    }
+
     [Theory]
     [InlineData("--shard 3/3", "must be 0 to 2")]
     [InlineData("--shard 0/0", "not a shard")]
