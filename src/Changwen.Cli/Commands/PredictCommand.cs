@@ -24,12 +24,17 @@ public static class PredictCommand
         var topK = new Option<int>("--top-k") { Description = "Show the k most probable labels.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "One JSON object per text: {\"label\": ..., \"probabilities\": {...}}." };
         var batchSize = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => TextClassifier.DefaultBatchSize };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "With --file and --out: score only shard INDEX/COUNT of the file's lines, the index counted from 0 (0/3, 1/3, 2/3), "
+                + $"or env/COUNT to take the index from {Shard.IndexVariable} (a Kubernetes Indexed Job). The outputs concatenated in index order equal one unsharded run.",
+        };
         var threads = CliOptions.ThreadsOption();
         var runtime = ModelRuntime.Option();
         var command = new Command("predict", "Classify texts with a trained model.");
         command.Arguments.Add(model);
         command.Arguments.Add(texts);
-        foreach (var o in new Option[] { file, outFile, format, topK, json, batchSize, threads, runtime }) command.Options.Add(o);
+        foreach (var o in new Option[] { file, outFile, format, topK, json, batchSize, shard, threads, runtime }) command.Options.Add(o);
         // Asynchronous so that Ctrl+C cancels the token: a streaming run then stops between chunks and leaves no output.
         command.SetAction((ParseResult r, CancellationToken cancel) => Task.Run(int () =>
         {
@@ -43,6 +48,7 @@ public static class PredictCommand
             var outPath = r.GetValue(outFile);
             if (outPath is null && r.GetValue(format) is not null) throw new UserInputException("predict: --format applies to --out; add --out FILE.jsonl.");
             if (given.Length > 0 && outPath is not null) throw new UserInputException("predict: --out scores --file or standard input, not texts given as arguments.");
+            var part = r.GetValue(shard) is { } shardText ? ParseShard(shardText, path, outPath) : (Shard?)null;
             if (outPath is not null) CheckOutput(outPath, path);
             else if (path is not null) RefuseBinary(path);
 
@@ -51,7 +57,7 @@ public static class PredictCommand
             if (outPath is not null)
                 try
                 {
-                    return Stream(classifier, path, outPath, new ScoreOptions { Format = r.GetValue(format) ?? ScoreInputFormat.Auto, TopK = k, BatchSize = batch },
+                    return Stream(classifier, path, outPath, new ScoreOptions { Format = r.GetValue(format) ?? ScoreInputFormat.Auto, TopK = k, BatchSize = batch, Shard = part },
                     standardInput, output, r.InvocationConfiguration.Error, cancel);
                 }
                 catch (Exception e) when (e is OperationCanceledException || e is AggregateException { InnerException: OperationCanceledException })
@@ -101,7 +107,10 @@ public static class PredictCommand
             return result;
         });
         error.Flush();
-        output.WriteLine($"{summary.Lines:N0} lines scored into {Path.GetFullPath(outPath)} ({summary.Failed:N0} failed) in {summary.Elapsed.TotalSeconds:F1} s, {summary.LinesPerSecond:N0} per second");
+        var lines = options.Shard is { } shard
+            ? $"shard {shard}: {summary.Lines:N0} lines" + (summary.Lines > 0 ? $" ({summary.FirstLine:N0} to {summary.FirstLine + summary.Lines - 1:N0})" : "")
+            : $"{summary.Lines:N0} lines";
+        output.WriteLine($"{lines} scored into {Path.GetFullPath(outPath)} ({summary.Failed:N0} failed) in {summary.Elapsed.TotalSeconds:F1} s, {summary.LinesPerSecond:N0} per second");
         return 0;
     }
 
@@ -119,6 +128,15 @@ public static class PredictCommand
     }
 
     private static string Probability(float p) => p.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>A shard is a part of a file scored into a file: refused (before the model is loaded) without both.</summary>
+    private static Shard ParseShard(string text, string? inPath, string? outPath)
+    {
+        var shard = Shard.Parse(text, Environment.GetEnvironmentVariable);
+        if (inPath is null || outPath is null)
+            throw new UserInputException($"predict: --shard {text} scores a part of --file into --out; add {(inPath is null ? "--file INPUT" : "")}{(inPath is null && outPath is null ? " and " : "")}{(outPath is null ? "--out OUTPUT.jsonl" : "")}.");
+        return shard;
+    }
 
     /// <summary>
     /// Refuses an --out that cannot take the results before the model is loaded and anything is scored: a folder, or the

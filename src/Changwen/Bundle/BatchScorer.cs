@@ -29,6 +29,11 @@ public sealed record ScoreOptions
     public int ChunksInFlight { get; init; } = 2;
     /// <summary>Texts per forward pass inside a chunk.</summary>
     public int BatchSize { get; init; } = TextClassifier.DefaultBatchSize;
+    /// <summary>
+    /// Score only this shard's lines of the file (<see cref="LineRange"/>); the shards' outputs, concatenated in index
+    /// order, are byte for byte the output of one unsharded run. Null: the whole file.
+    /// </summary>
+    public Shard? Shard { get; init; }
 }
 
 /// <summary>A line that could not be scored: where it is and why. Its output record says the same.</summary>
@@ -40,6 +45,9 @@ public sealed record LineFailure(string Source, long Line, string Problem)
 /// <summary>What a scoring run did.</summary>
 public sealed record ScoreSummary(long Lines, long Scored, long Failed, TimeSpan Elapsed)
 {
+    /// <summary>The file-wide number of the first line scored: 1 unless a shard began later in the file.</summary>
+    public long FirstLine { get; init; } = 1;
+
     public double LinesPerSecond => Lines / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
 
@@ -56,6 +64,7 @@ public static class BatchScorer
     /// <summary>
     /// Scores <paramref name="inputPath"/> into <paramref name="outputPath"/>, written atomically (a temporary file
     /// streamed into, renamed when complete; a cancelled or failed run leaves no output). Progress is in bytes of input.
+    /// With <see cref="ScoreOptions.Shard"/>, only that shard's lines are read; failures keep their file-wide line numbers.
     /// </summary>
     public static ScoreSummary ScoreFile(TextClassifier classifier, string inputPath, string outputPath, ScoreOptions options,
         IProgress<ProgressUpdate>? progress = null, Action<LineFailure>? onFailure = null, CancellationToken cancel = default)
@@ -71,19 +80,34 @@ public static class BatchScorer
             throw UserInputException.At(input, null, $"cannot be read ({e.Message}). Give a UTF-8 file with one text or JSON object per line");
         }
         using (stream)
-        using (var reader = new StreamReader(stream, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16))
         {
+            var range = options.Shard is { } shard ? ShardRange(stream, input, shard, options.ChunkSize) : new LineRange(0, stream.Length, 1);
+            // Unsharded, the file is read to its end as it is then (as before shards existed); a shard stops at its range.
+            using var window = options.Shard is null ? null : new StreamWindow(stream, range.Start, range.End);
+            // Only a read from the file's first byte may meet its byte order mark; one further on is a character of the text.
+            using var reader = new StreamReader((Stream?)window ?? stream, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: range.Start == 0, 1 << 16);
             var format = Resolve(options.Format, input);
-            var total = stream.Length;
             ScoreSummary summary = null!;
             AtomicFile.Write(outputPath, output =>
             {
                 using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 1 << 16);
                 summary = Score(classifier, reader, input, writer, options with { Format = format }, progress, onFailure, cancel,
-                    position: () => stream.Position, total: total);
+                    position: () => window?.Position ?? stream.Position, total: window?.Length ?? stream.Length, firstLine: range.FirstLine);
             });
             return summary;
         }
+    }
+
+    /// <summary>The shard's bytes; refuses a UTF-16 or UTF-32 file, whose lines cannot be found by looking for the byte '\n'.</summary>
+    private static LineRange ShardRange(FileStream stream, string input, Shard shard, int chunkSize)
+    {
+        Span<byte> head = stackalloc byte[2];
+        var read = stream.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+        if (read == 2 && (head[0], head[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
+            throw UserInputException.At(input, null, "is UTF-16 or UTF-32 (by its byte order mark), which --shard cannot cut into line ranges. Convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8) or score it without --shard");
+        // Shards hold whole chunks of the unsharded run: a forward pass over other neighbours in its batch can change
+        // a probability in the last bits, so the same chunks make the same bytes.
+        return LineRange.Of(stream, shard.Index, shard.Count, alignLines: chunkSize);
     }
 
     /// <summary>
@@ -93,7 +117,7 @@ public static class BatchScorer
     /// </summary>
     public static ScoreSummary Score(TextClassifier classifier, TextReader input, string source, TextWriter output, ScoreOptions options,
         IProgress<ProgressUpdate>? progress = null, Action<LineFailure>? onFailure = null, CancellationToken cancel = default) =>
-        Score(classifier, input, source, output, options with { Format = Resolve(options.Format, source) }, progress, onFailure, cancel, null, null);
+        Score(classifier, input, source, output, options with { Format = Resolve(options.Format, source) }, progress, onFailure, cancel, null, null, 1);
 
     /// <summary>Jsonl for .jsonl/.ndjson/.json, text otherwise; an explicit format stays.</summary>
     public static ScoreInputFormat Resolve(ScoreInputFormat format, string path) =>
@@ -106,7 +130,7 @@ public static class BatchScorer
     private sealed record ScoredChunk(string[] Records, LineFailure[] Failures);
 
     private static ScoreSummary Score(TextClassifier classifier, TextReader input, string source, TextWriter output, ScoreOptions options,
-        IProgress<ProgressUpdate>? progress, Action<LineFailure>? onFailure, CancellationToken cancel, Func<long>? position, long? total)
+        IProgress<ProgressUpdate>? progress, Action<LineFailure>? onFailure, CancellationToken cancel, Func<long>? position, long? total, long firstLine)
     {
         if (options.TopK < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TopK, "top-k must be at least 1");
         if (options.ChunkSize < 1 || options.ChunksInFlight < 1 || options.BatchSize < 1)
@@ -142,7 +166,7 @@ public static class BatchScorer
         foreach (var worker in workers) worker.Start();
         try
         {
-            foreach (var chunk in ReadChunks(input, options.ChunkSize))
+            foreach (var chunk in ReadChunks(input, options.ChunkSize, firstLine))
             {
                 cancel.ThrowIfCancellationRequested();
                 if (inFlight.Count == options.ChunksInFlight) WriteOldest();
@@ -160,13 +184,14 @@ public static class BatchScorer
         }
         output.Flush();
         if (total is { } t) progress?.Report(new ProgressUpdate("predict", t, t));
-        return new ScoreSummary(lines, lines - failed, failed, clock.Elapsed);
+        return new ScoreSummary(lines, lines - failed, failed, clock.Elapsed) { FirstLine = firstLine };
     }
 
-    private static IEnumerable<Chunk> ReadChunks(TextReader input, int size)
+    /// <param name="firstLine">The file-wide number of the input's first line (a shard's lines keep their numbers in the file).</param>
+    private static IEnumerable<Chunk> ReadChunks(TextReader input, int size, long firstLine)
     {
         var buffer = new List<string>(size);
-        long next = 1;
+        var next = firstLine;
         for (var line = input.ReadLine(); line is not null; line = input.ReadLine())
         {
             buffer.Add(line);
