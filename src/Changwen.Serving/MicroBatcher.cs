@@ -90,7 +90,7 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     private void Run()
     {
-        TorchRuntime.FlushDenormals();   // per thread; as in training
+        if (classifier.UsesLibtorch) TorchRuntime.FlushDenormals();   // per thread; as in training (an ONNX export never loads libtorch)
         var reader = queue.Reader;
         var batch = new List<Job>();
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())

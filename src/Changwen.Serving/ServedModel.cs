@@ -15,18 +15,26 @@ public sealed class ServedModel : IAsyncDisposable
     }
 
     public string Name { get; }
-    /// <summary>The bundle's format version and the first 12 hex digits of a SHA-256 over its weight files: changes whenever the weights do.</summary>
+    /// <summary>
+    /// The bundle's format version and the first 12 hex digits of a SHA-256 over its weight files (model.onnx for an
+    /// export): changes whenever the weights do.
+    /// </summary>
     public string Version { get; }
     public TextClassifier Classifier { get; }
     public MicroBatcher Batcher { get; }
 
-    /// <summary>Loads the run folder, runs one warm-up prediction (libtorch's first pass is slow), starts its batcher.</summary>
-    public static ServedModel Load(ModelSource source, int maxBatch, TimeSpan batchWait)
+    /// <summary>
+    /// Loads the run folder (or, for <see cref="ServingRuntime.Onnx"/>, the exported folder), runs one warm-up
+    /// prediction (the first pass of either runtime is slow), starts its batcher.
+    /// </summary>
+    public static ServedModel Load(ModelSource source, ServingOptions options)
     {
-        var classifier = TextClassifier.Load(source.RunDirectory);
+        var classifier = options.Runtime == ServingRuntime.Onnx
+            ? TextClassifier.LoadOnnx(source.RunDirectory, options.OnnxThreads)
+            : TextClassifier.Load(source.RunDirectory);
         try
         {
-            // The file holding the parameters (best.pt, linear.bin); for an auto run's averaged pair, the hash of their hashes.
+            // The file holding the parameters (best.pt, linear.bin, an export's model.onnx); for an auto run's averaged pair, the hash of their hashes.
             var hashes = classifier.WeightFiles.Select(file =>
             {
                 using var weights = File.OpenRead(file);
@@ -35,7 +43,7 @@ public sealed class ServedModel : IAsyncDisposable
             var hash = Convert.ToHexStringLower(hashes.Count == 1 ? hashes[0] : SHA256.HashData(hashes.SelectMany(h => h).ToArray()))[..12];
             classifier.Predict("");
             return new ServedModel(source.Name, $"{classifier.Format.FormatVersion}-{hash}", classifier,
-                new MicroBatcher(classifier, maxBatch, batchWait));
+                new MicroBatcher(classifier, options.MaxBatch, options.BatchWait));
         }
         catch
         {
@@ -92,7 +100,7 @@ public sealed class ModelRegistry : IAsyncDisposable
         var loaded = new List<ServedModel>();
         try
         {
-            foreach (var source in options.Models) loaded.Add(ServedModel.Load(source, options.MaxBatch, options.BatchWait));
+            foreach (var source in options.Models) loaded.Add(ServedModel.Load(source, options));
             return new ModelRegistry(loaded);
         }
         catch

@@ -17,11 +17,26 @@ public sealed record ModelSource(string Name, string RunDirectory)
     }
 }
 
+/// <summary>What runs the served networks: libtorch over run folders, or ONNX Runtime over exported folders.</summary>
+public enum ServingRuntime
+{
+    /// <summary>Each model is a run folder written by <c>changwen train</c>; TorchSharp/libtorch scores it.</summary>
+    Libtorch,
+    /// <summary>Each model is a folder written by <c>changwen export --format onnx</c>; ONNX Runtime scores it and libtorch is never loaded.</summary>
+    Onnx,
+}
+
 /// <summary>Everything <see cref="ServingApp.Build"/> needs: models, addresses, limits and batching.</summary>
 public sealed record ServingOptions
 {
     /// <summary>The models; the first is the default for requests that name none. At least one.</summary>
     public IReadOnlyList<ModelSource> Models { get; init; } = [];
+
+    /// <summary>What scores the models; every model of a server uses the same runtime.</summary>
+    public ServingRuntime Runtime { get; init; } = ServingRuntime.Libtorch;
+
+    /// <summary>ONNX Runtime's intra-op threads per model (0 = its default); libtorch's threads are process-wide and set by the caller.</summary>
+    public int OnnxThreads { get; init; }
 
     /// <summary>Addresses to listen on (Kestrel syntax, e.g. http://127.0.0.1:5000; port 0 picks a free port).</summary>
     public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5000"];
@@ -69,6 +84,7 @@ public sealed record ServingOptions
         Positive(MaxTextChars, "--max-text-chars");
         Positive(MaxBatch, "--max-batch");
         Positive(MaxTopK, "max top-k");
+        if (OnnxThreads < 0) throw new UserInputException($"serve: --threads {OnnxThreads} must not be negative.");
         if (BatchWait < TimeSpan.Zero) throw new UserInputException($"serve: --batch-wait-ms {BatchWait.TotalMilliseconds} must not be negative.");
         if (RequestTimeout <= TimeSpan.Zero) throw new UserInputException("serve: --request-timeout must be positive.");
         if (ShutdownTimeout < TimeSpan.Zero) throw new UserInputException("serve: --shutdown-timeout must not be negative.");

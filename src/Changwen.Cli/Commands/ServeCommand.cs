@@ -6,7 +6,7 @@ using Changwen.Serving;
 
 namespace Changwen.Cli.Commands;
 
-/// <summary><c>changwen serve MODEL... [--urls URL]</c>: the HTTP service (see docs/serving.md) until Ctrl+C or SIGTERM.</summary>
+/// <summary><c>changwen serve MODEL... [--urls URL] [--runtime libtorch|onnx]</c>: the HTTP service (see docs/serving.md) until Ctrl+C or SIGTERM.</summary>
 public static class ServeCommand
 {
     public static Command Create()
@@ -14,7 +14,7 @@ public static class ServeCommand
         var d = new ServingOptions();
         var models = new Argument<string[]>("model")
         {
-            Description = "Run folder of a trained model, or name=RUN_DIR; several to serve several (the first is the default).",
+            Description = "Run folder of a trained model (an exported folder with --runtime onnx), or name=DIR; several to serve several (the first is the default).",
             Arity = ArgumentArity.OneOrMore,
         };
         var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on.", DefaultValueFactory = _ => [.. d.Urls], AllowMultipleArgumentsPerToken = true };
@@ -26,13 +26,17 @@ public static class ServeCommand
         var timeout = new Option<double>("--request-timeout") { Description = "Seconds a request may wait for its answer (503 beyond).", DefaultValueFactory = _ => d.RequestTimeout.TotalSeconds };
         var shutdown = new Option<double>("--shutdown-timeout") { Description = "Seconds requests in flight get to finish on shutdown.", DefaultValueFactory = _ => d.ShutdownTimeout.TotalSeconds };
         var threads = CliOptions.ThreadsOption();
+        var runtime = ModelRuntime.Option();
         var command = new Command("serve", "Serve a trained model over HTTP: POST /v1/classify, GET /v1/model, /healthz, /readyz, /openapi/v1.json.");
         command.Arguments.Add(models);
-        foreach (var o in new Option[] { urls, maxBody, maxTexts, maxChars, maxBatch, batchWait, timeout, shutdown, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { urls, maxBody, maxTexts, maxChars, maxBatch, batchWait, timeout, shutdown, threads, runtime }) command.Options.Add(o);
         command.SetAction(async (ParseResult r, CancellationToken cancel) =>
         {
+            var serving = ModelRuntime.Parse(r.GetValue(runtime)) == ModelRuntime.Kind.Onnx ? ServingRuntime.Onnx : ServingRuntime.Libtorch;
             var options = new ServingOptions
             {
+                Runtime = serving,
+                OnnxThreads = serving == ServingRuntime.Onnx ? r.GetValue(threads) : 0,
                 Models = [.. r.GetValue(models)!.Select(ModelSource.Parse)],
                 Urls = r.GetValue(urls)!,
                 MaxBodyBytes = r.GetValue(maxBody),
@@ -43,7 +47,8 @@ public static class ServeCommand
                 RequestTimeout = Seconds(r.GetValue(timeout), "--request-timeout"),
                 ShutdownTimeout = Seconds(r.GetValue(shutdown), "--shutdown-timeout"),
             };
-            TorchRuntime.SetThreads(r.GetValue(threads));
+            // Only the libtorch runtime may touch TorchSharp: setting its threads loads libtorch.
+            if (serving == ServingRuntime.Libtorch) TorchRuntime.SetThreads(r.GetValue(threads));
             await using var app = ServingApp.Build(options);
             try
             {
