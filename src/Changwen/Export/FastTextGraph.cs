@@ -4,9 +4,9 @@ namespace Changwen.Export;
 
 /// <summary>
 /// <see cref="FastText"/> as an ONNX graph. The bigram buckets are hashed on the host (FNV-1a 64-bit of the two ids,
-/// <see cref="FastText.BigramBucket"/>; the manifest describes it) and enter as a second input
+/// <see cref="FastTextBigrams.Bucket"/>; the manifest describes it) and enter as a second input
 /// <c>bigram_buckets [batch, seq]</c>: column t holds the bucket of (ids[t], ids[t+1]) when both are words, else -1
-/// (<see cref="BigramBuckets"/>). The graph then sums the word and bigram embeddings of each row and divides by
+/// (<see cref="FastTextBigrams.PerColumn"/>). The graph then sums the word and bigram embeddings of each row and divides by
 /// the count of both, which is the mean the EmbeddingBag computes.
 /// </summary>
 internal static class FastTextGraph
@@ -32,23 +32,5 @@ internal static class FastTextGraph
         }
         var mean = g.Div(sum, g.Max(count, g.FloatScalar(1f)));                                // an empty row: 0
         return g.Linear(mean, w.Add(g, "fc.weight"), w.Add(g, "fc.bias"));
-    }
-
-    /// <summary>
-    /// The <c>bigram_buckets</c> input for padded rows of ids (<paramref name="rows"/> × <paramref name="width"/>):
-    /// the bucket of each pair of adjacent words, -1 where a pair holds a pad or the row ends — the pairs
-    /// <see cref="FastText.BuildBags"/> takes.
-    /// </summary>
-    public static long[] BigramBuckets(ReadOnlySpan<long> ids, int rows, int width, int buckets)
-    {
-        if (ids.Length != rows * width) throw new ArgumentException($"{ids.Length} ids for {rows} rows of {width}");
-        var result = new long[ids.Length];
-        for (var r = 0; r < rows; r++)
-        {
-            var row = ids.Slice(r * width, width);
-            for (var t = 0; t < width; t++)
-                result[r * width + t] = t + 1 < width && row[t] != 0 && row[t + 1] != 0 ? FastText.BigramBucket(row[t], row[t + 1], buckets) : -1;
-        }
-        return result;
     }
 }

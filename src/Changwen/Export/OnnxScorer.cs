@@ -77,7 +77,7 @@ public sealed class OnnxScorer : IDisposable
         };
         if (Manifest.Bigrams is { } bigrams)
             inputs.Add(NamedOnnxValue.CreateFromTensor(bigrams.Input,
-                new DenseTensor<long>(FastTextGraph.BigramBuckets(ids, rows, width, bigrams.Buckets), shape)));
+                new DenseTensor<long>(Changwen.Models.FastTextBigrams.PerColumn(ids, rows, width, bigrams.Buckets), shape)));
         using var results = session.Run(inputs, [OnnxManifest.ProbabilitiesOutput]);
         var flat = results[0].AsEnumerable<float>().ToArray();
         var classes = Labels.Count;

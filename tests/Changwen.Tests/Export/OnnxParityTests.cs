@@ -135,7 +135,7 @@ public sealed class OnnxParityTests
         };
         if (options.Kind == ModelKind.Fasttext && options.WordNgrams == 2)
             inputs.Add(NamedOnnxValue.CreateFromTensor(FastTextGraph.BigramInput,
-                new DenseTensor<long>(FastTextGraph.BigramBuckets(ids, rows, width, options.NgramBuckets), [rows, width])));
+                new DenseTensor<long>(Changwen.Models.FastTextBigrams.PerColumn(ids, rows, width, options.NgramBuckets), [rows, width])));
         using var results = session.Run(inputs);
         var byName = results.ToDictionary(r => r.Name, r => r.AsEnumerable<float>().ToArray());
         return (byName[OnnxManifest.LogitsOutput], byName[OnnxManifest.ProbabilitiesOutput]);
