@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["step-profile"] = StepProfile.Run,
     ["scalar-race"] = ScalarRace.Run,
     ["onnx-parity"] = OnnxParityBenchmark.Run,
+    ["export-ids"] = ExportIds.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

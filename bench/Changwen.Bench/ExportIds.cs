@@ -1,0 +1,27 @@
+using Changwen.Bundle;
+
+namespace Changwen.Bench;
+
+/// <summary>
+/// <c>export-ids EXPORT_DIR FILE_LIST</c>: the <c>token_ids</c> row Changwen feeds an exported model for each text file
+/// listed (one path a line), as <c>LENGTH id id ...</c> lines, through the served path (<see cref="TextClassifier.LoadOnnx"/>
+/// and <see cref="TextClassifier.Prepare"/>). bench/python-ids.sh compares them with the Python recipe of docs/serving.md.
+/// </summary>
+public static class ExportIds
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length != 2)
+        {
+            Console.Error.WriteLine("usage: export-ids EXPORT_DIR FILE_LIST");
+            return 2;
+        }
+        using var classifier = TextClassifier.LoadOnnx(args[0], threads: 1);
+        foreach (var path in File.ReadAllLines(args[1]).Where(p => p.Length > 0))
+        {
+            var rows = classifier.Prepare([File.ReadAllText(path)]).Rows;
+            Console.WriteLine($"{rows.Lengths[0]} {string.Join(' ', rows.Row(0).ToArray())}");
+        }
+        return 0;
+    }
+}
