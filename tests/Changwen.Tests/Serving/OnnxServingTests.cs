@@ -27,7 +27,7 @@ public sealed class OnnxServingTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
         Assert.Equal("tiny", body.GetProperty("model").GetString());
-        Assert.Matches("^1-[0-9a-f]{12}$", body.GetProperty("version").GetString());
+        Assert.Matches($"^{Changwen.Bundle.RunFolder.FormatVersion}-[0-9a-f]{{12}}$", body.GetProperty("version").GetString());
         return [.. body.GetProperty("results").EnumerateArray()];
     }
 
