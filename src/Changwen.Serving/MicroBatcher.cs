@@ -90,7 +90,6 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     private void Run()
     {
-        if (classifier.UsesLibtorch) TorchRuntime.FlushDenormals();   // per thread; as in training (an ONNX export never loads libtorch)
         var reader = queue.Reader;
         var batch = new List<Job>();
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())

@@ -116,7 +116,7 @@ public static class AutoJob
         {
             using var classifier = TextClassifier.Load(CandidateDir(runDir, name));
             valProbabilities[name] = classifier.PredictTokenized(valTokens);
-            var (accuracy, loss) = Score(valProbabilities[name], valLabels);
+            var (accuracy, loss) = Scores.AccuracyAndLoss(valProbabilities[name], valLabels);
             var i = results.FindIndex(r => r.Name == name);
             results[i] = results[i] with { ValAccuracy = accuracy, ValLoss = loss };
             progress?.Report(new ProgressUpdate("auto", i + 1, order.Count, $"auto: {name} val accuracy {accuracy:P2}, val loss {loss:F4}"));
@@ -131,7 +131,7 @@ public static class AutoJob
         {
             var pair = new[] { ranked[0].Name, ranked[1].Name };
             var average = AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count);
-            var (accuracy, loss) = Score(average, valLabels);
+            var (accuracy, loss) = Scores.AccuracyAndLoss(average, valLabels);
             var beatsBoth = accuracy > ranked[0].ValAccuracy && accuracy > ranked[1].ValAccuracy;
             results.Add(new CandidateResult(string.Join('+', pair), "averaged", accuracy, loss, null,
                 beatsBoth ? "beats both on validation: kept" : "does not beat both on validation"));
@@ -163,7 +163,7 @@ public static class AutoJob
         {
             using var classifier = TextClassifier.Load(runDir);
             var probabilities = classifier.PredictTokenized(testDocs.Select(d => d.Tokens).ToList());
-            report = ClassificationReport.Compute(Labels(testDocs, classes), probabilities.Select(ArgMax).ToList(), classes);
+            report = ClassificationReport.Compute(Labels(testDocs, classes), probabilities.Select(Scores.ArgMax).ToList(), classes);
             summary = TrainingJob.WriteTestReport(runDir, summary, report);
             progress?.Report(new ProgressUpdate("evaluate", testDocs.Count, testDocs.Count,
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
@@ -183,27 +183,6 @@ public static class AutoJob
         return docs.Select(d => index[d.Label]).ToList();
     }
 
-    /// <summary>Accuracy and mean cross-entropy of probability rows against labels.</summary>
-    internal static (double Accuracy, double Loss) Score(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> labels)
-    {
-        if (labels.Count == 0) return (0, 0);
-        var correct = 0;
-        var loss = 0.0;
-        for (var i = 0; i < labels.Count; i++)
-        {
-            if (ArgMax(probabilities[i]) == labels[i]) correct++;
-            loss -= Math.Log(Math.Max(probabilities[i][labels[i]], 1e-30));
-        }
-        return ((double)correct / labels.Count, loss / labels.Count);
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
-    }
 
     private static IProgress<ProgressUpdate>? Prefixed(IProgress<ProgressUpdate>? inner, string name) =>
         inner is null ? null : new Progress(inner, name);

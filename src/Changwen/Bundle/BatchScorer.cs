@@ -155,7 +155,6 @@ public static class BatchScorer
         using var work = new System.Collections.Concurrent.BlockingCollection<(Chunk Chunk, TaskCompletionSource<ScoredChunk> Done)>();
         var workers = Enumerable.Range(0, options.ChunksInFlight).Select(_ => new Thread(() =>
         {
-            if (classifier.UsesLibtorch) TorchRuntime.FlushDenormals();   // per thread; as in training (an ONNX export never loads libtorch)
             foreach (var (chunk, done) in work.GetConsumingEnumerable())
             {
                 if (cancel.IsCancellationRequested) { done.TrySetCanceled(cancel); continue; }

@@ -52,7 +52,7 @@ public static class ModelEvaluator
             if (chunk.Count == 0) return;
             ct.ThrowIfCancellationRequested();
             var probabilities = classifier.PredictProbabilities(chunk.Select(d => d.Text).ToArray(), batchSize);
-            predicted.AddRange(probabilities.Select(ArgMax));
+            predicted.AddRange(probabilities.Select(Scores.ArgMax));
             chunk.Clear();
             progress?.Report(new ProgressUpdate("evaluate", predicted.Count, null));
         }
@@ -141,12 +141,4 @@ public static class ModelEvaluator
     }
 
     private static string Name(Split split) => split.ToString().ToLowerInvariant();
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
-    }
 }

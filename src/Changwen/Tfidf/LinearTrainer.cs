@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Changwen.Evaluation;
 
 namespace Changwen.Tfidf;
 
@@ -116,20 +117,6 @@ public static class LinearTrainer
     }
 
     /// <summary>Accuracy and mean cross-entropy of <paramref name="model"/> on labelled rows (0 and 0 for none).</summary>
-    internal static (double Accuracy, double Loss) Score(LinearModel model, IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels)
-    {
-        if (rows.Count == 0) return (0, 0);
-        var correct = 0;
-        var loss = 0.0;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var p = model.Probabilities(rows[i]);
-            var predicted = 0;
-            for (var k = 1; k < p.Length; k++)
-                if (p[k] > p[predicted]) predicted = k;
-            if (predicted == labels[i]) correct++;
-            loss -= Math.Log(Math.Max(p[labels[i]], 1e-30));
-        }
-        return ((double)correct / rows.Count, loss / rows.Count);
-    }
+    internal static (double Accuracy, double Loss) Score(LinearModel model, IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels) =>
+        Scores.AccuracyAndLoss(rows.Select(row => model.Probabilities(row)).ToList(), labels);
 }

@@ -1,4 +1,5 @@
 using Changwen.Data;
+using Changwen.Evaluation;
 using Changwen.Models;
 using static TorchSharp.torch;
 
@@ -45,13 +46,5 @@ public static class Predictor
 
     /// <summary>The most probable class of every row.</summary>
     public static int[] PredictLabels(TextClassifierModel model, EncodedDataset data, int batchSize = 256) =>
-        PredictProbabilities(model, data, batchSize).Select(ArgMax).ToArray();
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-            if (values[i] > values[best]) best = i;
-        return best;
-    }
+        PredictProbabilities(model, data, batchSize).Select(Scores.ArgMax).ToArray();
 }
