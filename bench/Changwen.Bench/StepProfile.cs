@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Changwen.Bench;
 
 /// <summary>
-/// <c>step-profile [--model lstm|mergenet|lstm-fixed] [--len T] [--threads K] [--steps N] [--flush-denormals] [--pool-thread]</c> (issue 8): where one
+/// <c>step-profile [--model lstm|mergenet|lstm-fixed] [--len T] [--threads K] [--steps N] [--flush-denormals] [--pool-thread] [--onednn on|off]</c> (issue 8): where one
 /// training step's time goes, on the batch and model of <c>torch-compare</c>. Times the phases of
 /// <see cref="Trainer.Step"/> separately — forward, loss + zero_grad + backward, gradient clipping, Adam — with the
 /// median over N steps, and the process's user and system CPU time and minor page faults per step (from
@@ -19,6 +19,7 @@ public static class StepProfile
     public static int Run(string[] args)
     {
         var (name, length, threadsArg, steps, flush, onPool) = ("lstm", 500, 0, 10, false, false);
+        bool? oneDnn = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -30,11 +31,13 @@ public static class StepProfile
                 case "--steps": steps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--flush-denormals": flush = true; break;
                 case "--pool-thread": onPool = true; break;
+                case "--onednn": oneDnn = Next() == "on"; break;
                 default: Console.Error.WriteLine($"step-profile: unknown argument {args[i]}"); return 2;
             }
         }
         // The CLI trained on a thread-pool thread until it moved to the main thread (MainThreadWork), and library callers
         // still may: glibc gives such threads their own malloc arena, which maps every block above 64 MB afresh.
+        if (oneDnn is { } use && TorchRuntime.SetOneDnn(use) is null) { Console.Error.WriteLine("step-profile: libtorch does not export the oneDNN switch"); return 2; }
         return onPool ? Task.Run(() => Profile(name, length, threadsArg, steps, flush, onPool)).GetAwaiter().GetResult()
             : Profile(name, length, threadsArg, steps, flush, onPool);
     }
@@ -83,7 +86,7 @@ public static class StepProfile
         }
         var (cpu1, faults1) = (CpuTimes(), MinorFaults());
 
-        Console.WriteLine($"step-profile: model {name}, T {length}, batch {rows}, {threads} thread(s), {steps} steps, malloc {(tuned ? "tuned by Changwen" : "glibc's settings")}, denormals {(flushed ? "flushed" : "kept")}, on {(onPool ? "a pool" : "the main")} thread");
+        Console.WriteLine($"step-profile: model {name}, T {length}, batch {rows}, {threads} thread(s), {steps} steps, malloc {(tuned ? "tuned by Changwen" : "glibc's settings")}, denormals {(flushed ? "flushed" : "kept")}, on {(onPool ? "a pool" : "the main")} thread, oneDNN {(TorchRuntime.OneDnnEnabled is true ? "on" : "off")}");
         Console.WriteLine("| phase | median ms | share of the step |");
         Console.WriteLine("|---|---|---|");
         var total = TorchCompareBenchmark.Median(times["step"]);

@@ -1,14 +1,19 @@
-"""End-to-end PyTorch peer of `changwen train` for issue 8's pipeline figure. A measuring instrument, not product code.
+"""End-to-end PyTorch peer of `changwen train` for issue 8's pipeline figure and issue 25's LSTM figure. A measuring
+instrument, not product code.
 
-It does what `changwen train CORPUS --model mergenet --max-len 500 --epochs 3 --pool last --forget-bias none
+It does what `changwen train CORPUS --model mergenet|lstm --max-len 500 --epochs 3 --pool last --forget-bias none
 --clip-grad-norm none --bucket false --cache ""` does, in Python with Debian's python3-jieba and python3-torch:
-read the `label<TAB>text` train/val/test files (plain or .gz), segment with jieba (precise mode, HMM on, whitespace
+read the `label<TAB>text` train/val/test files (plain or .gz), or a folder-per-class corpus (one UTF-8 file per
+document, THUCNews's layout) split as Changwen split it (`--splits`, the run folder's splits.tsv, so both sides train,
+validate and test on the same documents), segment with jieba (precise mode, HMM on, whitespace
 tokens dropped) on every core, build the vocabulary on train (pad 0, unknown 1, the 50,000 most frequent words),
-keep the first 500 words and post-pad, train the post's MergeNet (bench/reference/torch_reference.py) with Adam
+keep the first 500 words and post-pad, train the post's MergeNet or LSTM classifier (bench/reference/torch_reference.py:
+the LSTM reads the last column, pads included, with libtorch's default forget bias) with Adam
 (lr 0.001, batch 64, shuffled every epoch), score the validation split after every epoch, save the best weights to
 disk, and report the test split's accuracy and macro-F1 with them. Prints one JSON line with the phase timings.
 
     /usr/bin/python3 bench/reference/pipeline_reference.py ../shared/data/chinanews --out /tmp/py-run [--threads 2]
+    /usr/bin/python3 bench/reference/pipeline_reference.py ../shared/data/thucnews --splits RUN/splits.tsv --model lstm --epochs 2 --out /tmp/py-run
 
 Peak memory is taken from outside (bench/e2e-pipeline.sh runs both sides under /usr/bin/time -v).
 """
@@ -27,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import MergeNet  # noqa: E402  (the same network as the step benchmark)
+from torch_reference import LstmClassifier, MergeNet  # noqa: E402  (the same networks as the step benchmark)
 
 
 def read_split(folder, split):
@@ -46,6 +51,21 @@ def read_split(folder, split):
             labels.append(label)
             texts.append(text)
     return labels, texts
+
+
+def read_folder_splits(folder, splits_path):
+    """A folder-per-class corpus (label = folder name), split by Changwen's record `source<TAB>train|val|test`."""
+    raw = {s: ([], []) for s in ("train", "val", "test")}
+    with open(splits_path, encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            source, _, split = line.rstrip("\n").rpartition("\t")
+            if n == 0 and source == "source":
+                continue
+            with open(os.path.join(folder, source), encoding="utf-8") as f:
+                text = f.read()
+            raw[split][0].append(source.split("/")[0])
+            raw[split][1].append(text)
+    return raw
 
 
 def segment(text):
@@ -96,6 +116,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--model", choices=("mergenet", "lstm"), default="mergenet")
+    parser.add_argument("--splits", help="Changwen's splits.tsv, for a folder-per-class corpus")
     parser.add_argument("--threads", type=int, default=0, help="0 = os.cpu_count()")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--max-len", type=int, default=500)
@@ -117,7 +139,10 @@ def main():
         phases[name] = round(now - clock, 2)
         clock = now
 
-    raw = {s: read_split(args.corpus, s) for s in ("train", "val", "test")}
+    if args.splits:
+        raw = read_folder_splits(args.corpus, args.splits)
+    else:
+        raw = {s: read_split(args.corpus, s) for s in ("train", "val", "test")}
     lap("read_s")
     with multiprocessing.Pool(threads, initializer=init_worker) as pool:
         docs = {s: pool.map(segment, raw[s][1], chunksize=64) for s in raw}
@@ -131,7 +156,10 @@ def main():
         data[s] = (ids, lengths, torch.tensor([label_id[l] for l in raw[s][0]], dtype=torch.int64))
     lap("encode_s")
 
-    model = MergeNet(len(vocab) + 2, len(classes), args.pkernel)
+    if args.model == "lstm":
+        model = LstmClassifier(len(vocab) + 2, len(classes), "last", None)
+    else:
+        model = MergeNet(len(vocab) + 2, len(classes), args.pkernel)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
     ids, lengths, labels = data["train"]
     best, best_path, epochs = -1.0, os.path.join(args.out, "best.pt"), []
@@ -160,7 +188,7 @@ def main():
     pred = predict(model, *data["test"][:2], args.batch)
     gold = data["test"][2]
     lap("evaluate_s")
-    print(json.dumps({"side": "pytorch", "torch_version": torch.__version__, "threads": threads,
+    print(json.dumps({"side": "pytorch", "model": args.model, "torch_version": torch.__version__, "threads": threads,
                       "documents": {s: len(raw[s][0]) for s in raw}, "vocabulary": len(vocab) + 2,
                       "phases": phases, "epochs": epochs, "best_val_accuracy": best,
                       "test_accuracy": float((pred == gold).float().mean()),

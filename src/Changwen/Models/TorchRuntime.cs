@@ -97,6 +97,42 @@ public static class TorchRuntime
     /// <summary>Set to 1, <see cref="FlushDenormals"/> leaves the CPU's handling of denormal floats alone.</summary>
     public const string KeepDenormalsVariable = "CHANGWEN_KEEP_DENORMALS";
 
+    /// <summary>
+    /// Whether libtorch may hand operations to oneDNN (<c>torch.backends.mkldnn.enabled</c> in PyTorch; on by default).
+    /// In libtorch 2.x this includes the LSTM's forward and backward passes on float32 CPU tensors (aten's RNN.cpp
+    /// <c>use_mkldnn</c>), which PyTorch 1.13 ran only through its own cell loop. TorchSharp 0.107 does not wrap the
+    /// flag, so this calls <c>at::globalContext()</c> and its <c>setUserEnabledMkldnn</c>. Process-wide. Returns the
+    /// previous setting, or null where the export is missing and nothing changed.
+    /// </summary>
+    public static bool? SetOneDnn(bool enabled)
+    {
+        var (context, get, set) = (GlobalContextExport.Value, UserEnabledMkldnnExport.Value, SetUserEnabledMkldnnExport.Value);
+        if (context == 0 || get == 0 || set == 0) return null;
+        unsafe
+        {
+            var self = ((delegate* unmanaged<nint>)context)();
+            var previous = ((delegate* unmanaged<nint, byte>)get)(self) != 0;
+            ((delegate* unmanaged<nint, byte, void>)set)(self, enabled ? (byte)1 : (byte)0);
+            return previous;
+        }
+    }
+
+    /// <summary>Whether libtorch may use oneDNN now (see <see cref="SetOneDnn"/>); null where the export is missing.</summary>
+    public static bool? OneDnnEnabled
+    {
+        get
+        {
+            var (context, get) = (GlobalContextExport.Value, UserEnabledMkldnnExport.Value);
+            if (context == 0 || get == 0) return null;
+            unsafe { return ((delegate* unmanaged<nint, byte>)get)(((delegate* unmanaged<nint>)context)()) != 0; }
+        }
+    }
+
+    /// <summary>at::globalContext(), Context::userEnabledMkldnn() const and Context::setUserEnabledMkldnn(bool), looked up once.</summary>
+    private static readonly Lazy<nint> GlobalContextExport = new(() => LibtorchExport("_ZN2at13globalContextEv"));
+    private static readonly Lazy<nint> UserEnabledMkldnnExport = new(() => LibtorchExport("_ZNK2at7Context17userEnabledMkldnnEv"));
+    private static readonly Lazy<nint> SetUserEnabledMkldnnExport = new(() => LibtorchExport("_ZN2at7Context20setUserEnabledMkldnnEb"));
+
     /// <summary>The address of a symbol of libtorch_cpu (loaded by TorchSharp from the package's native folder), or 0.</summary>
     private static nint LibtorchExport(string symbol)
     {
