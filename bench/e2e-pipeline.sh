@@ -12,6 +12,7 @@
 #                         [--rounds N] [--once NAME]      N rounds of Changwen then every peer, alternating; a peer named
 #                                                         by --once runs in the first round only (netlib's 15 minutes)
 #                         [--lock FILE]                   each timed run under `flock FILE` (the shared machine's lock)
+# Environment: CHANGWEN_DLL=path/changwen.dll measures that build instead of building src/Changwen.Cli; OUT=folder.
 # post (the default) trains exactly the reference's network and batches: last column, libtorch's forget bias, no
 # clipping, plain shuffled batches. defaults trains `changwen train --model M` as a user gets it (pooling, forget-gate
 # bias 1, clipping at 1, length buckets).
@@ -61,8 +62,9 @@ if [[ $only == pytorch && $own_splits == false ]]; then
 fi
 out=${OUT:-$(mktemp -d /tmp/changwen-e2e.XXXXXX)}
 mkdir -p "$out"
-dotnet build src/Changwen.Cli -c Release -v quiet -nologo >/dev/null
-cli=src/Changwen.Cli/bin/Release/net10.0/changwen.dll
+# CHANGWEN_DLL: a copy of a built changwen.dll to measure (a before/after pair, or a build that later edits must not touch).
+cli=${CHANGWEN_DLL:-src/Changwen.Cli/bin/Release/net10.0/changwen.dll}
+[[ -n ${CHANGWEN_DLL:-} ]] || dotnet build src/Changwen.Cli -c Release -v quiet -nologo >/dev/null
 case $settings in
   post) post=(--pool last --forget-bias none --clip-grad-norm none --bucket false) ;;
   defaults) post=() ;;

@@ -55,3 +55,72 @@ public class TorchRuntimeTests
         Assert.Equal(0f, zeroed);
     }
 }
+
+/// <summary>oneDNN's switch is process-wide: these tests run alone, so no other test's LSTM sees it flip.</summary>
+[CollectionDefinition("onednn", DisableParallelization = true)]
+public sealed class OneDnnCollection;
+
+[Collection("onednn")]
+public class OneDnnTests
+{
+    [Fact]
+    public void The_onednn_switch_reads_back_and_is_on_by_default()
+    {
+        Assert.True(TorchRuntime.OneDnnEnabled);
+        var previous = TorchRuntime.SetOneDnn(false);
+        try
+        {
+            Assert.True(previous);
+            Assert.False(TorchRuntime.OneDnnEnabled);
+        }
+        finally
+        {
+            TorchRuntime.SetOneDnn(true);
+        }
+        Assert.True(TorchRuntime.OneDnnEnabled);
+    }
+
+    /// <summary>
+    /// libtorch 2.x runs the LSTM's forward and backward through oneDNN by default; PyTorch 1.13 ran its own cell loop.
+    /// Training keeps oneDNN (faster here, docs/benchmarks.md), so its loss and gradients must be the cell loop's within
+    /// float32 rounding: the post's LSTM on a seeded 64-word batch, one training step each way from the same weights.
+    /// </summary>
+    [Fact]
+    public void The_onednn_lstm_gives_the_cell_loops_loss_and_gradients_within_float_tolerance()
+    {
+        var withOneDnn = LossAndGradients();
+        TorchRuntime.SetOneDnn(false);
+        (float Loss, float[] Gradients) cellLoop;
+        try { cellLoop = LossAndGradients(); }
+        finally { TorchRuntime.SetOneDnn(true); }
+
+        Assert.Equal(cellLoop.Loss, withOneDnn.Loss, 1e-5f);
+        Assert.Equal(cellLoop.Gradients.Length, withOneDnn.Gradients.Length);
+        var scale = cellLoop.Gradients.Max(Math.Abs);
+        Assert.True(scale > 0);
+        var worst = cellLoop.Gradients.Zip(withOneDnn.Gradients, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= 1e-4f * scale, $"largest gradient difference {worst} against a largest gradient of {scale}");
+    }
+
+    private static (float Loss, float[] Gradients) LossAndGradients()
+    {
+        const int vocab = 300, classes = 5, rows = 8, length = 64;
+        using var scope = torch.NewDisposeScope();
+        using var model = ModelFactory.Create(new ModelOptions { Kind = ModelKind.Lstm, Pool = PoolKind.Last, ForgetBias = null }, vocab, classes, seed: 7);
+        model.train();
+        var generator = new Random(11);
+        var ids = new long[rows * length];
+        var lengths = new long[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            lengths[r] = generator.Next(length / 2, length + 1);
+            for (var t = 0; t < lengths[r]; t++) ids[r * length + t] = generator.Next(1, vocab);
+        }
+        var labels = Enumerable.Range(0, rows).Select(r => (long)(r % classes)).ToArray();
+        var loss = torch.nn.functional.cross_entropy(
+            model.call(torch.tensor(ids, [rows, length]), torch.tensor(lengths)), torch.tensor(labels));
+        loss.backward();
+        var gradients = model.parameters().SelectMany(p => p.grad!.data<float>().ToArray()).ToArray();
+        return (loss.item<float>(), gradients);
+    }
+}
