@@ -10,7 +10,7 @@
 #                                                         --peer openblas=/usr/lib/x86_64-linux-gnu/openblas-openmp
 #                                                         --peer netlib=/usr/lib/x86_64-linux-gnu/blas
 #                         [--rounds N] [--once NAME]      N rounds of Changwen then every peer, alternating; a peer named
-#                                                         by --once runs in the first round only (netlib's 15 minutes)
+#                                                         by --once runs in the last round only (netlib's 15 minutes)
 #                         [--lock FILE]                   each timed run under `flock FILE` (the shared machine's lock)
 # Environment: CHANGWEN_DLL=path/changwen.dll measures that build instead of building src/Changwen.Cli; OUT=folder.
 # post (the default) trains exactly the reference's network and batches: last column, libtorch's forget bias, no
@@ -101,7 +101,7 @@ for ((round = 1; round <= rounds; round++)); do
   [[ $only == changwen ]] && continue
   for peer in "${peers[@]}"; do
     name=${peer%%=*}; dir=${peer#*=}
-    if [[ $round -gt 1 ]] && printf '%s\n' "${once[@]}" | grep -qx "$name"; then continue; fi
+    if [[ $round -lt $rounds ]] && printf '%s\n' "${once[@]}" | grep -qx "$name"; then continue; fi
     envs=()
     [[ $dir == system ]] || envs=(LD_LIBRARY_PATH="$dir")
     r=$(measure "$name-r$round" env "${envs[@]}" /usr/bin/python3 bench/reference/pipeline_reference.py "$corpus" \
