@@ -79,10 +79,10 @@ esac
 # One run under GNU time (and the lock): prints "wall_seconds peak_rss_mb user_s sys_s load1" from its -v report.
 measure() {
   local name=$1; shift
-  local load
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  ${lock:+flock "$lock"} /usr/bin/time -v -o "$out/$name.time" "$@" >"$out/$name.out" 2>"$out/$name.err"
-  awk -F': ' -v load="$load" '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; w = s }
+  # The load average is read once the lock is held, when the run starts.
+  ${lock:+flock "$lock"} bash -c 'cut -d" " -f1 /proc/loadavg >"$0.load"; exec /usr/bin/time -v -o "$0.time" "$@"' "$out/$name" "$@" \
+    >"$out/$name.out" 2>"$out/$name.err"
+  awk -F': ' -v load="$(cat "$out/$name.load")" '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; w = s }
               /Maximum resident set size/ { r = $2 / 1024 }
               /User time/ { u = $2 } /System time/ { y = $2 }
               END { printf "%.1f %.0f %.1f %.1f %s\n", w, r, u, y, load }' "$out/$name.time"
