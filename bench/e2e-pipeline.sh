@@ -110,8 +110,10 @@ for ((round = 1; round <= rounds; round++)); do
   for peer in "${peers[@]}"; do
     name=${peer%%=*}; dir=${peer#*=}
     if [[ $round -lt $rounds ]] && printf '%s\n' "${once[@]}" | grep -qx "$name"; then continue; fi
-    envs=()
-    [[ $dir == system ]] || envs=(LD_LIBRARY_PATH="$dir")
+    # Passive waiting on both sides, as Changwen sets it for libtorch (docs/benchmarks.md): spinning OpenMP threads
+    # measure the machine's load, not the library.
+    envs=(OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}")
+    [[ $dir == system ]] || envs+=(LD_LIBRARY_PATH="$dir")
     r=$(measure "$name-r$round" env "${envs[@]}" /usr/bin/python3 bench/reference/pipeline_reference.py "$corpus" \
       --out "$out/$name-r$round" --model "$model" --max-len "$maxlen" --threads "$threads" --epochs "$epochs" "${splits[@]}")
     acc=$(/usr/bin/python3 -c "import json,sys; s=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(f\"{s['test_accuracy']*100:.2f} % / {s['test_macro_f1']:.4f}; phases {s['phases']}\")" "$out/$name-r$round.out")
