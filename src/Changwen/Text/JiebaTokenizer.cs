@@ -1,4 +1,5 @@
-using JiebaNet.Segmenter;
+using System.Runtime.InteropServices;
+using Changwen.Text.Jieba;
 
 namespace Changwen.Text;
 
@@ -8,12 +9,17 @@ namespace Changwen.Text;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each document is cut whole by jieba. Remembering the tokens of repeated clauses was measured and rejected: 24% of
+/// The cutting is <see cref="WordSegmenter"/>: token for token jieba.NET 0.42.2's <c>Cut(text, cutAll: false,
+/// hmm: true)</c>, over jieba.NET's own dictionary and HMM files, about ten times faster (docs/benchmarks.md). Until it,
+/// jieba.NET itself cut; the tests keep comparing the two, so tokens in caches and trained runs stay valid.
+/// </para>
+/// <para>
+/// Each document is cut whole. Remembering the tokens of repeated clauses was measured and rejected: 24% of
 /// the block characters in the chinanews training file repeat, yet holding a million remembered pieces cost more in
 /// garbage collection than it saved (docs/benchmarks.md).
 /// </para>
 /// <para>
-/// jieba.NET works on UTF-16 chars: it emits every char outside its Chinese-word pattern as a token of its own, so a
+/// jieba works on UTF-16 chars: it emits every char outside its Chinese-word pattern as a token of its own, so a
 /// character outside the Basic Multilingual Plane (𠮷, 𩸽, every emoji) came out as two surrogate halves, which no
 /// file can hold. From <see cref="TokenizerOptions.Version"/> 2 on, each grapheme that contains such a character
 /// (👍🏽, 🇨🇳, 👨‍👩‍👧 included) is a token of its own, and jieba cuts the text between them. Those characters are outside
@@ -25,6 +31,10 @@ public sealed class JiebaTokenizer : ITokenizer
     private readonly UserDictionary? userDictionary;
     private readonly IReadOnlySet<string>? stopWords;
     private readonly int version;
+    // Resolved at the first cut: loading jieba's dictionary takes a moment, and many tokenizers are made but never used.
+    private WordSegmenter? segmenter;
+
+    [ThreadStatic] private static List<string>? scratch;
 
     public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null,
         int version = TokenizerOptions.CurrentVersion)
@@ -36,120 +46,36 @@ public sealed class JiebaTokenizer : ITokenizer
 
     public string[] Tokenize(string text)
     {
-        var tokens = new List<string>();
-        using (JiebaDictionary.Enter(userDictionary))
-        {
-            if (version < 2 || !Graphemes.HasSurrogates(text)) Cut(text, tokens);
-            else CutAroundAstralGraphemes(text, tokens);
-        }
-        return tokens.ToArray();
+        var words = segmenter ??= WordSegmenter.For(userDictionary);
+        var tokens = scratch ??= new List<string>();
+        tokens.Clear();
+        if (version < 2 || !Graphemes.HasSurrogates(text)) words.Cut(text, tokens);
+        else CutAroundAstralGraphemes(words, text, tokens);
+        return Kept(tokens);
     }
 
-    private void CutAroundAstralGraphemes(string text, List<string> tokens)
+    private static void CutAroundAstralGraphemes(WordSegmenter words, string text, List<string> tokens)
     {
         var runStart = 0;
         foreach (var (start, length) in Graphemes.Spans(text))
         {
             if (!Graphemes.HasSurrogates(text.AsSpan(start, length))) continue;
-            if (start > runStart) Cut(text[runStart..start], tokens);
+            if (start > runStart) words.Cut(text.AsSpan(runStart, start - runStart), tokens);
             // Unpaired surrogates (possible only in text that did not come from a file) become U+FFFD.
-            Add(Graphemes.WellFormedWithoutWhitespace(text.AsSpan(start, length)), tokens);
+            tokens.Add(Graphemes.WellFormedWithoutWhitespace(text.AsSpan(start, length)));
             runStart = start + length;
         }
-        if (runStart < text.Length) Cut(text[runStart..], tokens);
+        if (runStart < text.Length) words.Cut(text.AsSpan(runStart), tokens);
     }
 
-    private void Cut(string text, List<string> tokens)
+    /// <summary>The tokens without whitespace tokens and stop words.</summary>
+    private string[] Kept(List<string> tokens)
     {
-        foreach (var word in JiebaDictionary.Segmenter.Cut(text, cutAll: false, hmm: true)) Add(word, tokens);
-    }
-
-    private void Add(string word, List<string> tokens)
-    {
-        if (!string.IsNullOrWhiteSpace(word) && (stopWords is null || !stopWords.Contains(word))) tokens.Add(word);
-    }
-}
-
-/// <summary>
-/// Guards jieba.NET's word dictionary, which is one mutable, unsynchronised table for the whole process.
-/// <c>JiebaSegmenter.Cut</c> only reads it (and the HMM tables), so any number of threads may cut at once; adding
-/// user words writes it, so that happens under a write lock. Tokenizers with different user dictionaries can live in
-/// one process: before cutting, the dictionary is switched to the caller's words (the previous user words are undone,
-/// restoring the frequencies they replaced), so every tokenizer always sees jieba's dictionary plus exactly its own words.
-/// </summary>
-internal static class JiebaDictionary
-{
-    private static readonly ReaderWriterLockSlim Lock = new(LockRecursionPolicy.NoRecursion);
-    private static readonly JiebaSegmenter segmenter = CreateSegmenter();
-    private static UserDictionary? active;
-    private static List<(string Word, int PreviousFrequency)> undo = new();
-
-    private static JiebaSegmenter CreateSegmenter()
-    {
-        // Must be set before jieba's static dictionary loads; jieba silently loads nothing when the file is missing.
-        var resources = Path.Combine(AppContext.BaseDirectory, "Resources");
-        if (!File.Exists(Path.Combine(resources, "dict.txt")))
-            throw new InvalidOperationException($"jieba dictionary missing: {Path.Combine(resources, "dict.txt")} (the Changwen.Core build copies it)");
-        ConfigManager.ConfigFileBaseDir = resources;
-        return new JiebaSegmenter();
-    }
-
-    /// <summary>jieba's segmenter; call it only inside <see cref="Enter"/>.</summary>
-    public static JiebaSegmenter Segmenter => segmenter;
-
-    /// <summary>
-    /// Read access to jieba's dictionary holding exactly its own words plus <paramref name="words"/>, until disposed.
-    /// Many callers with the same words proceed together; a caller with other words waits for them, then switches.
-    /// </summary>
-    public static ReadScope Enter(UserDictionary? words)
-    {
-        // Fast path: the dictionary already holds these words.
-        Lock.EnterReadLock();
-        if (SameWords(active, words)) return new ReadScope();
-        Lock.ExitReadLock();
-
-        Lock.EnterUpgradeableReadLock();
-        try
-        {
-            if (!SameWords(active, words))
-            {
-                Lock.EnterWriteLock();
-                try { Switch(words); }
-                finally { Lock.ExitWriteLock(); }
-            }
-            // Downgrade: others may cut with the same words, nobody may switch them until this scope ends.
-            Lock.EnterReadLock();
-        }
-        finally { Lock.ExitUpgradeableReadLock(); }
-        return new ReadScope();
-    }
-
-    public readonly struct ReadScope : IDisposable
-    {
-        public void Dispose() => Lock.ExitReadLock();
-    }
-
-    private static bool SameWords(UserDictionary? a, UserDictionary? b) =>
-        (a is null && b is null) || (a is not null && b is not null && a.ContentHash == b.ContentHash);
-
-    private static void Switch(UserDictionary? words)
-    {
-        var dictionary = WordDictionary.Instance;
-        for (var i = undo.Count - 1; i >= 0; i--)
-        {
-            var (word, previous) = undo[i];
-            if (previous > 0) dictionary.AddWord(word, previous);
-            else dictionary.DeleteWord(word);
-        }
-        undo = new List<(string, int)>();
-        active = null;
-        if (words is null) return;
-        foreach (var entry in words.Entries)
-        {
-            undo.Add((entry.Word, dictionary.ContainsWord(entry.Word) ? dictionary.GetFreqOrDefault(entry.Word) : 0));
-            // Frequency 0 lets jieba suggest one high enough for the word to be kept whole.
-            segmenter.AddWord(entry.Word, entry.Frequency ?? 0, entry.Tag);
-        }
-        active = words;
+        var span = CollectionsMarshal.AsSpan(tokens);
+        var kept = 0;
+        foreach (var token in span)
+            if (!string.IsNullOrWhiteSpace(token) && (stopWords is null || !stopWords.Contains(token)))
+                span[kept++] = token;
+        return span[..kept].ToArray();
     }
 }

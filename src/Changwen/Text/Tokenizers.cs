@@ -31,6 +31,7 @@ public static class Tokenizers
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown tokenizer kind"),
         };
         if (options.Normalize != TextNormalization.None) tokenizer = new NormalizingTokenizer(options.Normalize, tokenizer);
+        // The word segmenter gives exactly jieba.NET's tokens from jieba.NET's files, so the package version still names them.
         var jieba = typeof(JiebaNet.Segmenter.JiebaSegmenter).Assembly.GetName().Version;
         var fingerprint = $"kind={options.Kind};version={options.Version};normalize={TextNormalizer.Fingerprint(options.Normalize)};" +
                           $"jieba={jieba};user-dictionary={userDictionary?.ContentHash ?? "-"};" +

@@ -122,11 +122,11 @@ public class TokenizerTests
             "   ",
         ];
         var tokenizer = Tokenizers.Create(new TokenizerOptions());
-        var jieba = Changwen.Text.JiebaDictionary.Segmenter;
+        var jieba = JiebaDictionary.Segmenter;
         foreach (var text in texts.Concat(texts))
         {
             string[] expected;
-            using (Changwen.Text.JiebaDictionary.Enter(null))
+            using (JiebaDictionary.Enter(null))
                 expected = jieba.Cut(text, cutAll: false, hmm: true).Where(w => !string.IsNullOrWhiteSpace(w)).ToArray();
             Assert.Equal(expected, tokenizer.Tokenize(text));
         }
