@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["segment"] = SegmentBenchmark.Run,
     ["segment-profile"] = SegmentProfile.Run,
+    ["segment-compare"] = SegmentCompare.Run,
     ["pooling"] = PoolingSanity.Run,
     ["lstm-step"] = LstmStepBenchmark.Run,
     ["serve-load"] = ServeLoadBenchmark.Run,
