@@ -33,6 +33,8 @@ internal sealed class UnknownWordModel
     /// <summary>Transition log-probability from <c>a</c> to <c>b</c> at <c>[a * 4 + b]</c>.</summary>
     private readonly double[] transition;
 
+    private const int LongestKeptTable = 1 << 16;
+
     [ThreadStatic] private static byte[]? backPointers;
 
     private UnknownWordModel(double[] emission, double[] transition)
@@ -103,9 +105,12 @@ internal sealed class UnknownWordModel
     private void Viterbi(ReadOnlySpan<char> sentence, List<string> output)
     {
         var n = sentence.Length;
+        // A per-thread table, except for runs so long (pathological texts) that keeping it would hold megabytes.
         var back = backPointers is { } buffer && buffer.Length >= n * StateCount
             ? buffer
-            : backPointers = new byte[Math.Max(n * StateCount, 1024)];
+            : n * StateCount > LongestKeptTable
+                ? new byte[n * StateCount]
+                : backPointers = new byte[Math.Min(LongestKeptTable, Math.Max(n * StateCount, 1024) * 2)];
         Span<double> score = stackalloc double[StateCount];
         Span<double> next = stackalloc double[StateCount];
 

@@ -142,23 +142,31 @@ public sealed class WordSegmenter
 
     private string Word(int node, ReadOnlySpan<char> text) => words[node] ??= new string(text);
 
-    /// <summary>Per-thread scratch space for <see cref="BestRoute.Find{TScores}"/>, grown to the longest block seen.</summary>
+    /// <summary>
+    /// Per-thread scratch space for <see cref="BestRoute.Find{TScores}"/>, grown to the longest block seen up to
+    /// <see cref="LongestKept"/> characters; a longer block (a pathological text) gets arrays of its own, so one such
+    /// text does not leave megabytes held by every thread that cut it.
+    /// </summary>
     private sealed class RouteBuffers
     {
+        private const int LongestKept = 1 << 16;
+
         public int[] Ends = [];
         public int[] Nodes = [];
         public double[] Scores = [];
 
         public static RouteBuffers For(ref RouteBuffers? cached, int length)
         {
+            if (length >= LongestKept) return Sized(new RouteBuffers(), length + 1);
             var buffers = cached ??= new RouteBuffers();
-            if (buffers.Scores.Length < length + 1)
-            {
-                var size = Math.Max(length + 1, 2 * buffers.Scores.Length);
-                buffers.Ends = new int[size];
-                buffers.Nodes = new int[size];
-                buffers.Scores = new double[size];
-            }
+            return buffers.Scores.Length > length ? buffers : Sized(buffers, Math.Min(LongestKept, Math.Max(length + 1, 2 * buffers.Scores.Length)));
+        }
+
+        private static RouteBuffers Sized(RouteBuffers buffers, int size)
+        {
+            buffers.Ends = new int[size];
+            buffers.Nodes = new int[size];
+            buffers.Scores = new double[size];
             return buffers;
         }
     }

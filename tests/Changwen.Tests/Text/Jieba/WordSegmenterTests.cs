@@ -84,6 +84,19 @@ public class WordSegmenterTests
     }
 
     [Fact]
+    public void Cuts_blocks_longer_than_its_kept_scratch_space_as_jieba_net_does()
+    {
+        // One block of 76,000 characters (no punctuation), and an unknown run of 20,000 for the HMM: both past the
+        // sizes the segmenter keeps per thread.
+        var words = string.Concat(Enumerable.Repeat("我们在北京大学学习自然语言处理天气很好", 4000));
+        Assert.Equal(JiebaNet(words), Ours(words));
+        var unknown = new string('亍', 20_000);
+        var tokens = Ours(unknown);
+        Assert.Equal(JiebaNet(unknown), tokens);
+        Assert.Equal(unknown, string.Concat(tokens));
+    }
+
+    [Fact]
     public void Loads_the_same_dictionary_total_as_jieba_net()
     {
         using (JiebaDictionary.Enter(null))
