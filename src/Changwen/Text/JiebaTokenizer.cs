@@ -34,6 +34,8 @@ public sealed class JiebaTokenizer : ITokenizer
     // Resolved at the first cut: loading jieba's dictionary takes a moment, and many tokenizers are made but never used.
     private WordSegmenter? segmenter;
 
+    private const int LongestKeptList = 1 << 16;
+
     [ThreadStatic] private static List<string>? scratch;
 
     public JiebaTokenizer(UserDictionary? userDictionary = null, IReadOnlySet<string>? stopWords = null,
@@ -51,7 +53,10 @@ public sealed class JiebaTokenizer : ITokenizer
         tokens.Clear();
         if (version < 2 || !Graphemes.HasSurrogates(text)) words.Cut(text, tokens);
         else CutAroundAstralGraphemes(words, text, tokens);
-        return Kept(tokens);
+        var kept = Kept(tokens);
+        // A huge text's list is not kept for the thread's lifetime.
+        if (tokens.Capacity > LongestKeptList) scratch = null;
+        return kept;
     }
 
     private static void CutAroundAstralGraphemes(WordSegmenter words, string text, List<string> tokens)
