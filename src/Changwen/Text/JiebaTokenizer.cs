@@ -10,8 +10,9 @@ namespace Changwen.Text;
 /// <remarks>
 /// <para>
 /// The cutting is <see cref="WordSegmenter"/>: token for token jieba.NET 0.42.2's <c>Cut(text, cutAll: false,
-/// hmm: true)</c>, over jieba.NET's own dictionary and HMM files, about ten times faster (docs/benchmarks.md). Until it,
-/// jieba.NET itself cut; the tests keep comparing the two, so tokens in caches and trained runs stay valid.
+/// hmm: true)</c>, over jieba.NET's own dictionary and HMM files, about eight times faster per CPU-second
+/// (docs/benchmarks.md). Until it, jieba.NET itself cut; the tests keep comparing the two, so tokens in caches and
+/// trained runs stay valid.
 /// </para>
 /// <para>
 /// Each document is cut whole. Remembering the tokens of repeated clauses was measured and rejected: 24% of

@@ -47,7 +47,7 @@ public sealed class WordSegmenter
         words = new string?[dictionary.NodeCount];
     }
 
-    /// <summary>jieba's own dictionary and HMM; loaded on first use (about a quarter of a second).</summary>
+    /// <summary>jieba's own dictionary and HMM; loaded on first use (0.6 s on the loaded benchmark machine, jieba.NET 1.2 s).</summary>
     public static WordSegmenter Jieba => jieba.Value;
 
     /// <summary>
