@@ -1,31 +1,38 @@
 using System.Security.Cryptography;
 using System.Text;
+using Changwen.Data;
 using Changwen.IO;
 
 namespace Changwen.Text;
 
 /// <summary>
-/// Segmented corpora on disk, so a second run over the same corpus skips segmentation. One file per
-/// (content fingerprint, tokenizer settings, class list, format version). Layout:
+/// Segmented corpora on disk, so a second run over the same corpus skips segmentation, and so that no run holds a
+/// whole segmented corpus in memory: the file is written while segmenting and read back one document at a time
+/// (<see cref="SegmentedCorpus"/>). One file per (content fingerprint, tokenizer settings, class list, format version).
+/// Layout:
 /// <code>
 /// header : magic "CWSEG\r\n\x1A", int32 format version, string key
-/// payload: classes, token table, label table, then per split (train, val, test): document count and per document
-///          label index, characters, source, token count, token indices (7-bit varints; strings length-prefixed UTF-8)
+/// payload: documents, split after split (train, val, test), each: label index, characters, source, token count,
+///          token indices; then the index: classes, token table, label table, and per split its document count, the
+///          payload offset of its first document and every document's label index; last the int64 offset of the index
+///          (integers 7-bit varints; strings length-prefixed UTF-8)
 /// trailer: int64 payload length, SHA-256 of the payload, magic "CWSEGEND"
 /// </code>
+/// Token indices number the distinct tokens in order of first appearance, so the file is the same for the same corpus.
 /// A file whose magic, version, key, length or checksum is wrong is ignored (and rebuilt by the caller).
 /// </summary>
 public static class SegmentationCache
 {
     /// <summary>
     /// Bump whenever the layout or the meaning of the tokens changes. 2: jieba no longer cuts characters outside the
-    /// Basic Multilingual Plane into surrogate halves (files of version 1 may hold such halves).
+    /// Basic Multilingual Plane into surrogate halves (files of version 1 may hold such halves). 3: streamed layout
+    /// (documents first, token table in the index at the end).
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
-    private static readonly byte[] HeaderMagic = "CWSEG\r\n\x1A"u8.ToArray();
-    private static readonly byte[] TrailerMagic = "CWSEGEND"u8.ToArray();
-    private const int TrailerLength = 8 + 32 + 8;
+    internal static readonly byte[] HeaderMagic = "CWSEG\r\n\x1A"u8.ToArray();
+    internal static readonly byte[] TrailerMagic = "CWSEGEND"u8.ToArray();
+    internal const int TrailerLength = 8 + 32 + 8;
 
     /// <summary><c>$CHANGWEN_CACHE</c>, else <c>$XDG_CACHE_HOME/changwen</c>, else <c>~/.cache/changwen</c>.</summary>
     public static string DefaultFolder() => DefaultFolder(Environment.GetEnvironmentVariable);
@@ -47,146 +54,126 @@ public static class SegmentationCache
         Path.Combine(folder, "segments", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32].ToLowerInvariant() + ".cwseg");
 
     /// <summary>
-    /// Reads the cached corpus at <paramref name="path"/> if it exists and is whole and made for <paramref name="key"/>.
-    /// <paramref name="problem"/> says why an existing file was not used (null when there was no file).
+    /// Reads the whole cached corpus at <paramref name="path"/> into memory if it exists and is whole and made for
+    /// <paramref name="key"/>. <paramref name="problem"/> says why an existing file was not used (null when there was no file).
     /// </summary>
     public static bool TryRead(string path, string key, out TokenizedCorpus? corpus, out string? problem)
     {
         corpus = null;
-        problem = null;
-        byte[] bytes;
-        try
-        {
-            if (!File.Exists(path)) return false;
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problem = e.Message;
-            return false;
-        }
-        try
-        {
-            corpus = Parse(bytes, key, out problem);
-            return corpus is not null;
-        }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException or OverflowException)
-        {
-            problem = "unreadable: " + e.Message;
-            return false;
-        }
-    }
-
-    private static TokenizedCorpus? Parse(byte[] bytes, string key, out string? problem)
-    {
-        var reader = new SpanReader(bytes);
-        if (bytes.Length < HeaderMagic.Length + 4 + TrailerLength || !reader.ReadBytes(HeaderMagic.Length).SequenceEqual(HeaderMagic))
-        {
-            problem = "not a segmentation cache file";
-            return null;
-        }
-        var version = reader.ReadInt32();
-        if (version != FormatVersion)
-        {
-            problem = $"format version {version}, expected {FormatVersion}";
-            return null;
-        }
-        if (reader.ReadString() != key)
-        {
-            problem = "made for other content or settings";
-            return null;
-        }
-        var payloadStart = reader.Position;
-        var trailer = bytes.AsSpan(bytes.Length - TrailerLength);
-        var payloadLength = BitConverter.ToInt64(trailer[..8]);
-        if (!trailer[40..].SequenceEqual(TrailerMagic) || payloadLength != bytes.Length - TrailerLength - payloadStart)
-        {
-            problem = "truncated";
-            return null;
-        }
-        var payload = bytes.AsSpan(payloadStart, (int)payloadLength);
-        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(trailer[8..40]))
-        {
-            problem = "checksum mismatch";
-            return null;
-        }
-
-        reader = new SpanReader(bytes, payloadStart);
-        var classes = reader.ReadStrings();
-        var table = reader.ReadStrings();
-        var labels = reader.ReadStrings();
-        var splits = new TokenizedDocument[3][];
-        for (var s = 0; s < 3; s++)
-        {
-            var docs = new TokenizedDocument[reader.ReadCount()];
-            for (var d = 0; d < docs.Length; d++)
-            {
-                var label = labels[reader.ReadVarint()];
-                var characters = reader.ReadVarint();
-                var source = reader.ReadString();
-                var tokens = new string[reader.ReadCount()];
-                for (var t = 0; t < tokens.Length; t++) tokens[t] = table[reader.ReadVarint()];
-                docs[d] = new TokenizedDocument(label, tokens, characters, source);
-            }
-            splits[s] = docs;
-        }
-        if (reader.Position != payloadStart + payloadLength) throw new FormatException("payload length disagrees with its contents");
-        problem = null;
-        return new TokenizedCorpus(classes, splits[0], splits[1], splits[2]);
+        if (!SegmentedCorpus.TryOpen(path, key, out var segmented, out problem)) return false;
+        using (segmented) corpus = segmented!.ToTokenizedCorpus();
+        return true;
     }
 
     /// <summary>Writes <paramref name="corpus"/> to <paramref name="path"/> atomically.</summary>
-    public static void Write(string path, string key, TokenizedCorpus corpus)
-    {
+    public static void Write(string path, string key, TokenizedCorpus corpus) =>
         AtomicFile.Write(path, stream =>
         {
+            var writer = new Writer(stream, key, corpus.Classes);
+            foreach (var split in new[] { Split.Train, Split.Val, Split.Test })
+            {
+                writer.BeginSplit(split);
+                foreach (var doc in corpus[split]) writer.Add(doc);
+            }
+            writer.Finish();
+        });
+
+    /// <summary>
+    /// Writes a cache file document by document: <see cref="BeginSplit"/> for train, val and test in that order,
+    /// <see cref="Add"/> each of their documents, then <see cref="Finish"/>. Holds only the token and label tables and
+    /// one label index per document.
+    /// </summary>
+    internal sealed class Writer
+    {
+        private readonly Stream target;
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly HashingStream hashing;
+        private readonly BufferedStream buffered;
+        private readonly BinaryWriter w;
+        private readonly IReadOnlyList<string> classes;
+        private readonly Dictionary<string, int> tokenIds = new(StringComparer.Ordinal);
+        private readonly List<string> tokenTable = [];
+        private readonly Dictionary<string, int> labelIds = new(StringComparer.Ordinal);
+        private readonly List<string> labelTable = [];
+        private readonly List<int>[] labels = [[], [], []];
+        private readonly long[] starts = new long[3];
+        private int current = -1;
+
+        public Writer(Stream stream, string key, IReadOnlyList<string> classes)
+        {
+            target = stream;
+            this.classes = classes;
             using (var header = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
             {
                 header.Write(HeaderMagic);
                 header.Write(FormatVersion);
                 header.Write(key);
             }
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var hashing = new HashingStream(stream, hash);
-            using (var buffered = new BufferedStream(hashing, 1 << 16))
-            using (var w = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true))
+            hashing = new HashingStream(stream, hash);
+            buffered = new BufferedStream(hashing, 1 << 16);
+            w = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
+        }
+
+        /// <summary>Distinct tokens so far: the table that a document's token indices point into.</summary>
+        public int TokenCount => tokenTable.Count;
+
+        public void BeginSplit(Split split)
+        {
+            if ((int)split <= current) throw new InvalidOperationException("splits must come in the order train, val, test");
+            w.Flush();
+            for (var s = current + 1; s <= (int)split; s++) starts[s] = hashing.Written;
+            current = (int)split;
+        }
+
+        public void Add(TokenizedDocument doc) => Add(doc.Label, doc.Tokens, doc.Characters, doc.Source);
+
+        public void Add(string label, string[] tokens, int characters, string source)
+        {
+            if (current < 0) throw new InvalidOperationException("BeginSplit first");
+            if (!labelIds.TryGetValue(label, out var labelIndex))
             {
-                WritePayload(w, corpus);
+                labelIndex = labelTable.Count;
+                labelIds.Add(label, labelIndex);
+                labelTable.Add(label);
             }
-            using var trailer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            labels[current].Add(labelIndex);
+            w.Write7BitEncodedInt(labelIndex);
+            w.Write7BitEncodedInt(characters);
+            w.Write(source);
+            w.Write7BitEncodedInt(tokens.Length);
+            foreach (var token in tokens)
+            {
+                if (!tokenIds.TryGetValue(token, out var id))
+                {
+                    id = tokenTable.Count;
+                    tokenIds.Add(token, id);
+                    tokenTable.Add(token);
+                }
+                w.Write7BitEncodedInt(id);
+            }
+        }
+
+        public void Finish()
+        {
+            if (current < 2) BeginSplit(Split.Test);
+            w.Flush();
+            var indexOffset = hashing.Written;
+            WriteStrings(w, classes);
+            WriteStrings(w, tokenTable);
+            WriteStrings(w, labelTable);
+            for (var s = 0; s < 3; s++)
+            {
+                w.Write7BitEncodedInt(labels[s].Count);
+                w.Write(starts[s]);
+                foreach (var label in labels[s]) w.Write7BitEncodedInt(label);
+            }
+            w.Write(indexOffset);
+            w.Flush();
+            buffered.Flush();
+            using var trailer = new BinaryWriter(target, Encoding.UTF8, leaveOpen: true);
             trailer.Write(hashing.Written);
             trailer.Write(hash.GetHashAndReset());
             trailer.Write(TrailerMagic);
-        });
-    }
-
-    private static void WritePayload(BinaryWriter w, TokenizedCorpus corpus)
-    {
-        var splits = new[] { corpus.Train, corpus.Val, corpus.Test };
-        var tokenIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var tokenTable = new List<string>();
-        var labelIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var labelTable = new List<string>();
-        foreach (var doc in splits.SelectMany(s => s))
-        {
-            if (labelIds.TryAdd(doc.Label, labelTable.Count)) labelTable.Add(doc.Label);
-            foreach (var token in doc.Tokens)
-                if (tokenIds.TryAdd(token, tokenTable.Count)) tokenTable.Add(token);
-        }
-        WriteStrings(w, corpus.Classes);
-        WriteStrings(w, tokenTable);
-        WriteStrings(w, labelTable);
-        foreach (var docs in splits)
-        {
-            w.Write7BitEncodedInt(docs.Count);
-            foreach (var doc in docs)
-            {
-                w.Write7BitEncodedInt(labelIds[doc.Label]);
-                w.Write7BitEncodedInt(doc.Characters);
-                w.Write(doc.Source);
-                w.Write7BitEncodedInt(doc.Tokens.Length);
-                foreach (var token in doc.Tokens) w.Write7BitEncodedInt(tokenIds[token]);
-            }
         }
     }
 
@@ -194,51 +181,6 @@ public static class SegmentationCache
     {
         w.Write7BitEncodedInt(strings.Count);
         foreach (var s in strings) w.Write(s);
-    }
-
-    /// <summary>Reads what <see cref="BinaryWriter"/> wrote, straight from a byte array (several times faster than BinaryReader).</summary>
-    private ref struct SpanReader(byte[] bytes, int position = 0)
-    {
-        private readonly ReadOnlySpan<byte> data = bytes;
-        public int Position { get; private set; } = position;
-
-        public ReadOnlySpan<byte> ReadBytes(int count)
-        {
-            var span = data.Slice(Position, count);
-            Position += count;
-            return span;
-        }
-
-        public int ReadInt32() => BitConverter.ToInt32(ReadBytes(4));
-
-        public int ReadVarint()
-        {
-            var result = 0;
-            for (var shift = 0; shift < 35; shift += 7)
-            {
-                var b = data[Position++];
-                result |= (b & 0x7F) << shift;
-                if (b < 0x80) return result;
-            }
-            throw new FormatException("bad 7-bit integer");
-        }
-
-        /// <summary>A count or index that must fit in what is left of the file (guards against huge allocations).</summary>
-        public int ReadCount()
-        {
-            var count = ReadVarint();
-            if (count < 0 || count > data.Length - Position) throw new FormatException($"count {count} exceeds the file");
-            return count;
-        }
-
-        public string ReadString() => Encoding.UTF8.GetString(ReadBytes(ReadCount()));
-
-        public string[] ReadStrings()
-        {
-            var strings = new string[ReadCount()];
-            for (var i = 0; i < strings.Length; i++) strings[i] = ReadString();
-            return strings;
-        }
     }
 
     /// <summary>Passes writes through while hashing them and counting bytes.</summary>

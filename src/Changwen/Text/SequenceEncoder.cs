@@ -40,6 +40,20 @@ public sealed class SequenceEncoder
         return length;
     }
 
+    /// <summary>
+    /// As <see cref="Encode"/> for a document given as indices into a token table, with <paramref name="idOfToken"/>
+    /// the vocabulary id of each table entry: writes the row into <paramref name="row"/> (MaxLen long, zeroed) and
+    /// returns the true length.
+    /// </summary>
+    public int EncodeInto(ReadOnlySpan<int> tokenIndices, ReadOnlySpan<int> idOfToken, Span<int> row)
+    {
+        var length = Math.Min(tokenIndices.Length, options.MaxLen);
+        var first = options.Truncate == TruncateSide.Head ? 0 : tokenIndices.Length - length;
+        var offset = options.Pad == PadSide.Post ? 0 : options.MaxLen - length;
+        for (var i = 0; i < length; i++) row[offset + i] = idOfToken[tokenIndices[first + i]];
+        return length;
+    }
+
     /// <summary>Encodes every document in order; <paramref name="labelIndex"/> maps a label to its class index.</summary>
     public EncodedDataset EncodeAll(IReadOnlyList<TokenizedDocument> docs, Func<string, int> labelIndex)
     {

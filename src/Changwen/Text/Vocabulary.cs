@@ -29,6 +29,9 @@ public sealed class Vocabulary
     /// <summary>Entries including the two reserved ones.</summary>
     public int Count => tokens.Length;
 
+    /// <summary>True when <paramref name="token"/> has an id of its own (the reserved names included).</summary>
+    public bool Contains(string token) => ids.ContainsKey(token);
+
     /// <summary>The id of <paramref name="token"/>, or <see cref="UnknownId"/>.</summary>
     public int IdOf(string token) => ids.TryGetValue(token, out var id) ? id : UnknownId;
 
@@ -39,14 +42,19 @@ public sealed class Vocabulary
 
     public static Vocabulary Build(IEnumerable<IReadOnlyList<string>> trainDocs, VocabularyOptions options)
     {
-        if (options.MinCount < 1) throw new ArgumentOutOfRangeException(nameof(options), "MinCount must be at least 1");
-        if (options.MaxVocab is < 0 or 1 or 2)
-            throw new ArgumentOutOfRangeException(nameof(options), "MaxVocab must be 0 (no limit) or more than the 2 reserved ids");
         var frequency = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var doc in trainDocs)
             foreach (var token in doc)
                 frequency[token] = frequency.GetValueOrDefault(token) + 1;
+        return FromCounts(frequency, options);
+    }
 
+    /// <summary>As <see cref="Build"/>, from each distinct training token's count (e.g. counted in a streaming pass).</summary>
+    public static Vocabulary FromCounts(IEnumerable<KeyValuePair<string, long>> frequency, VocabularyOptions options)
+    {
+        if (options.MinCount < 1) throw new ArgumentOutOfRangeException(nameof(options), "MinCount must be at least 1");
+        if (options.MaxVocab is < 0 or 1 or 2)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxVocab must be 0 (no limit) or more than the 2 reserved ids");
         var kept = frequency
             .Where(p => p.Value >= options.MinCount && p.Key is not (Pad or Unknown))
             .OrderByDescending(p => p.Value)

@@ -28,13 +28,15 @@ public sealed class Batch : IDisposable
     /// many columns, widened into the padding.</param>
     public static Batch Create(EncodedDataset data, ReadOnlySpan<int> rows, bool trimPadding = false, int minWidth = 1)
     {
-        var (first, width) = trimPadding ? RealColumns(data, rows, minWidth) : (0, data.MaxLen);
+        var maxLen = data.MaxLen;
+        var rowIds = data.ReadRows(rows);
+        var (first, width) = trimPadding ? RealColumns(rowIds, rows.Length, maxLen, minWidth) : (0, maxLen);
         var ids = new long[rows.Length * width];
         var lengths = new long[rows.Length];
         var labels = new long[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            var source = data.Row(rows[i]).Slice(first, width);
+            var source = rowIds.AsSpan(i * maxLen + first, width);
             var target = ids.AsSpan(i * width, width);
             for (var t = 0; t < width; t++) target[t] = source[t];
             lengths[i] = data.Lengths[rows[i]];
@@ -47,14 +49,13 @@ public sealed class Batch : IDisposable
     }
 
     /// <summary>The span of columns holding a word in at least one of the rows, widened to at least <paramref name="minWidth"/>.</summary>
-    private static (int First, int Width) RealColumns(EncodedDataset data, ReadOnlySpan<int> rows, int minWidth)
+    private static (int First, int Width) RealColumns(int[] rowIds, int rowCount, int maxLen, int minWidth)
     {
-        var maxLen = data.MaxLen;
         minWidth = Math.Clamp(minWidth, 1, maxLen);
         int first = maxLen, last = -1;
-        foreach (var row in rows)
+        for (var row = 0; row < rowCount; row++)
         {
-            var ids = data.Row(row);
+            var ids = rowIds.AsSpan(row * maxLen, maxLen);
             var rowFirst = ids.IndexOfAnyExcept(0);
             if (rowFirst < 0) continue; // an empty document
             first = Math.Min(first, rowFirst);

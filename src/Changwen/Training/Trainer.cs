@@ -274,8 +274,9 @@ public static class Trainer
             // Out-of-range ids or labels would fail deep inside libtorch; they mean the data and model disagree (a bug upstream).
             foreach (var label in data.Labels)
                 if (label < 0 || label >= model.NumClasses) throw new ArgumentException($"label {label} outside the model's {model.NumClasses} classes");
-            foreach (var id in data.Ids)
-                if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"token id {id} outside the model's vocabulary of {model.VocabSize}");
+            foreach (var block in data.IdBlocks())
+                foreach (var id in block.Span)
+                    if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"token id {id} outside the model's vocabulary of {model.VocabSize}");
         }
     }
 
@@ -387,7 +388,8 @@ public static class Trainer
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         sha.AppendData(BitConverter.GetBytes(data.MaxLen));
-        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Ids.AsSpan()));
+        // As int32 whatever the storage, so a run's fingerprint does not depend on where its ids are kept.
+        foreach (var block in data.IdBlocks()) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.Span));
         sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Lengths.AsSpan()));
         sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Labels.AsSpan()));
         return Convert.ToHexString(sha.GetHashAndReset());

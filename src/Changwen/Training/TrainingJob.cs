@@ -149,10 +149,10 @@ public static class TrainingJob
 
         // ---- text: segment (cached), hold out validation if there is none, vocabulary on train, encode
         var vocabPath = Path.Combine(runDir, RunFolder.VocabularyFile);
-        var data = Prepare(corpus, fingerprint, effective, cacheDir, trainDocs =>
+        using var data = Prepare(corpus, fingerprint, effective, cacheDir, build =>
         {
             if (resume && File.Exists(vocabPath)) return Vocabulary.Load(vocabPath);
-            var built = Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), effective.Vocabulary);
+            var built = build();
             built.Save(vocabPath);
             return built;
         }, progress, ct);
@@ -202,13 +202,15 @@ public static class TrainingJob
     {
         if (resume && File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
             throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
-        var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, data.TrainDocs, data.ValDocs, progress, ct);
+        // The linear model still takes every document's tokens at once (see docs/benchmarks.md, memory at scale).
+        var (trainDocs, valDocs, testDocs) = data.TokenizedSplits();
+        var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, trainDocs, valDocs, progress, ct);
         ClassificationReport? report = null;
-        if (data.TestDocs.Count > 0)
+        if (testDocs.Count > 0)
         {
-            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, data.TestDocs);
-            progress?.Report(new ProgressUpdate("evaluate", data.TestDocs.Count, data.TestDocs.Count,
-                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({data.TestDocs.Count:N0} documents)"));
+            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, testDocs);
+            progress?.Report(new ProgressUpdate("evaluate", testDocs.Count, testDocs.Count,
+                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents)"));
             summary = WriteTestReport(runDir, summary, report);
         }
         else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
@@ -237,8 +239,7 @@ public static class TrainingJob
     {
         ValidateOptions(options);
         var corpus = Corpus.Open(dataPath, options.Corpus);
-        var data = Prepare(corpus, corpus.Fingerprint(), options, cacheDir,
-            trainDocs => Vocabulary.Build(trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens), options.Vocabulary), progress, ct);
+        using var data = Prepare(corpus, corpus.Fingerprint(), options, cacheDir, build => build(), progress, ct);
         return PreTrainingChecks.Run(ChecksInput(data, options));
     }
 
@@ -271,14 +272,41 @@ public static class TrainingJob
         }
     }
 
-    /// <summary>A corpus segmented, split and encoded for training, with what the pre-training checks need besides.</summary>
-    internal sealed record PreparedData(IReadOnlyList<string> Classes, IReadOnlyList<TokenizedDocument> TrainDocs,
-        IReadOnlyList<TokenizedDocument> ValDocs, IReadOnlyList<TokenizedDocument> TestDocs, Vocabulary Vocabulary, EncodedDataset Train, EncodedDataset Val, EncodedDataset Test,
-        bool ValCarvedFromTrain)
+    /// <summary>
+    /// A corpus segmented (on disk), split and encoded (rows on disk), with what the pre-training checks need besides.
+    /// Disposing it closes the row files (and deletes a segmentation that was not cached).
+    /// </summary>
+    internal sealed class PreparedData(IReadOnlyList<string> classes, SegmentedCorpus segmented, bool[]? heldOut, EncodedCorpus encoded)
+        : IDisposable
     {
+        public IReadOnlyList<string> Classes => classes;
+        public Vocabulary Vocabulary => encoded.Vocabulary;
+        public EncodedDataset Train => encoded.Train;
+        public EncodedDataset Val => encoded.Val;
+        public EncodedDataset Test => encoded.Test;
+        public EncodedCorpus Encoded => encoded;
+        public bool ValCarvedFromTrain => heldOut is not null;
+
         /// <summary>The corpus inspector's "ordered by label" judgement, on the training documents in the order the trainer reads them.</summary>
         public bool TrainOrderedByLabel =>
             CorpusInspector.IsOrderedByLabel(PreTrainingChecks.LabelRuns(Train.Labels), Train.Labels.Distinct().Count(), Train.Count);
+
+        /// <summary>Every document's tokens in memory, split as <see cref="Train"/>, <see cref="Val"/> and <see cref="Test"/> are.</summary>
+        public (List<TokenizedDocument> Train, List<TokenizedDocument> Val, List<TokenizedDocument> Test) TokenizedSplits()
+        {
+            List<TokenizedDocument> train = [], val = [];
+            var index = 0;
+            foreach (var doc in segmented.Read(Split.Train))
+                (heldOut is not null && heldOut[index++] ? val : train).Add(segmented.ToTokenized(doc));
+            if (heldOut is null) val.AddRange(segmented.Read(Split.Val).Select(segmented.ToTokenized));
+            return (train, val, segmented.Read(Split.Test).Select(segmented.ToTokenized).ToList());
+        }
+
+        public void Dispose()
+        {
+            encoded.Dispose();
+            segmented.Dispose();
+        }
     }
 
     /// <summary>Pool "last" reads the final row position (<c>r_out[:, -1, :]</c>), padding included.</summary>
@@ -287,47 +315,53 @@ public static class TrainingJob
     private static PreTrainingInput ChecksInput(PreparedData data, TrainOptions options) => new()
     {
         Options = options, Train = data.Train, Val = data.Val, Classes = data.Classes,
-        RawTrainLengths = data.TrainDocs.Select(d => d.Tokens.Length).ToList(),
+        RawTrainLengths = data.Encoded.RawTrainLengths,
         CorpusOrderedByLabel = data.TrainOrderedByLabel,
-        TrainUnknownRate = data.Vocabulary.UnknownRate(data.TrainDocs.Select(d => (IReadOnlyList<string>)d.Tokens)),
-        ValUnknownRate = data.Vocabulary.UnknownRate(data.ValDocs.Select(d => (IReadOnlyList<string>)d.Tokens)),
+        TrainUnknownRate = data.Encoded.TrainUnknownRate,
+        ValUnknownRate = data.Encoded.ValUnknownRate,
         VocabularySize = data.Vocabulary.Count,
         ReadsLastStep = ReadsLastStep(options),
     };
 
     /// <summary>
     /// Segments <paramref name="corpus"/> (cached), holds out validation if it has none, gets the vocabulary from
-    /// <paramref name="vocabularyFor"/> (given the training documents) and encodes train, val and test.
+    /// <paramref name="vocabularyFor"/> (given a function that counts it on train) and encodes train, val and test, all
+    /// in streaming passes over files on disk (<see cref="Segmentation.Open(Func{Split, IEnumerable{Document}}, IReadOnlyList{string}, string, TokenizerOptions, string?, IProgress{ProgressUpdate}?, CancellationToken)"/>,
+    /// <see cref="CorpusEncoding"/>), so memory does not grow with the corpus.
     /// </summary>
     private static PreparedData Prepare(Corpus corpus, string fingerprint, TrainOptions effective, string? cacheDir,
-        Func<IReadOnlyList<TokenizedDocument>, Vocabulary> vocabularyFor, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        Func<Func<Vocabulary>, Vocabulary> vocabularyFor, IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {
-        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, fingerprint, effective.Tokenizer, cacheDir, progress, ct);
-        var classes = tokenized.Classes;
-        IReadOnlyList<TokenizedDocument> trainDocs = tokenized.Train, valDocs = tokenized.Val;
-        var carved = false;
-        if (valDocs.Count == 0 && trainDocs.Count > 0)
+        var segmented = Segmentation.Open(corpus.Read, corpus.Classes, fingerprint, effective.Tokenizer, cacheDir, progress, ct);
+        try
         {
-            (trainDocs, valDocs) = CarveValidation(trainDocs, effective.Corpus.SplitSeed, CarvedValFraction);
-            carved = true;
-            progress?.Report(new ProgressUpdate("split", valDocs.Count, valDocs.Count,
-                $"the corpus has no validation documents: holding out a stratified {CarvedValFraction:P0} of train ({valDocs.Count} documents, seed {effective.Corpus.SplitSeed}) as validation"));
-        }
-        if (trainDocs.Count == 0) throw UserInputException.At(corpus.Path, null, "has no training documents. Check the corpus layout and the split fractions");
+            var classes = segmented.Classes;
+            bool[]? heldOut = null;
+            var trainCount = segmented.Count(Split.Train);
+            var valCount = segmented.Count(Split.Val);
+            if (valCount == 0 && trainCount > 0)
+            {
+                var labels = segmented.Labels(Split.Train).Select(l => segmented.LabelTable[l]).ToArray();
+                heldOut = CarvedRows(labels, effective.Corpus.SplitSeed, CarvedValFraction);
+                valCount = heldOut.Count(held => held);
+                trainCount -= valCount;
+                progress?.Report(new ProgressUpdate("split", valCount, valCount,
+                    $"the corpus has no validation documents: holding out a stratified {CarvedValFraction:P0} of train ({valCount} documents, seed {effective.Corpus.SplitSeed}) as validation"));
+            }
+            if (trainCount == 0) throw UserInputException.At(corpus.Path, null, "has no training documents. Check the corpus layout and the split fractions");
 
-        var vocabulary = vocabularyFor(trainDocs);
-        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var encoder = new SequenceEncoder(vocabulary, effective.Encoding);
-        EncodedDataset Encode(IReadOnlyList<TokenizedDocument> docs) => encoder.EncodeAll(docs, label =>
-            classIndex.TryGetValue(label, out var index) ? index
-                : throw UserInputException.At(corpus.Path, null,
-                    $"label '{label}' ({docs.First(d => d.Label == label).Source}) is not among the training classes ({string.Join(", ", classes)}). Give every class training documents"));
-        var train = Encode(trainDocs);
-        var val = Encode(valDocs);
-        var test = Encode(tokenized.Test);
-        progress?.Report(new ProgressUpdate("encode", 1, 1,
-            $"{classes.Count} classes, vocabulary {vocabulary.Count:N0}, documents train {train.Count:N0} / val {val.Count:N0} / test {test.Count:N0}, max length {effective.Encoding.MaxLen}"));
-        return new PreparedData(classes, trainDocs, valDocs, tokenized.Test, vocabulary, train, val, test, carved);
+            var rowFolder = Path.GetDirectoryName(segmented.Path)!;
+            var encoded = CorpusEncoding.Encode(segmented, classes, heldOut, vocabularyFor, effective.Vocabulary, effective.Encoding,
+                corpus.Path, rowFolder, ct);
+            progress?.Report(new ProgressUpdate("encode", 1, 1,
+                $"{classes.Count} classes, vocabulary {encoded.Vocabulary.Count:N0}, documents train {encoded.Train.Count:N0} / val {encoded.Val.Count:N0} / test {encoded.Test.Count:N0}, max length {effective.Encoding.MaxLen}"));
+            return new PreparedData(classes, segmented, heldOut, encoded);
+        }
+        catch
+        {
+            segmented.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -398,8 +432,18 @@ public static class TrainingJob
     internal static (IReadOnlyList<TokenizedDocument> Train, IReadOnlyList<TokenizedDocument> Val) CarveValidation(
         IReadOnlyList<TokenizedDocument> train, int seed, double fraction)
     {
-        var held = new bool[train.Count];
-        var byClass = Enumerable.Range(0, train.Count).GroupBy(i => train[i].Label, StringComparer.Ordinal);
+        var held = CarvedRows(train.Select(d => d.Label).ToArray(), seed, fraction);
+        var kept = new List<TokenizedDocument>();
+        var val = new List<TokenizedDocument>();
+        for (var i = 0; i < train.Count; i++) (held[i] ? val : kept).Add(train[i]);
+        return (kept, val);
+    }
+
+    /// <summary>Which of the training documents (given by their labels, in reading order) <see cref="CarveValidation"/> holds out.</summary>
+    internal static bool[] CarvedRows(IReadOnlyList<string> labels, int seed, double fraction)
+    {
+        var held = new bool[labels.Count];
+        var byClass = Enumerable.Range(0, labels.Count).GroupBy(i => labels[i], StringComparer.Ordinal);
         foreach (var group in byClass)
         {
             var indices = group.ToArray();
@@ -408,10 +452,7 @@ public static class TrainingJob
             var take = Math.Max(1, (int)Math.Round(indices.Length * fraction, MidpointRounding.AwayFromZero));
             foreach (var i in indices.Take(take)) held[i] = true;
         }
-        var kept = new List<TokenizedDocument>();
-        var val = new List<TokenizedDocument>();
-        for (var i = 0; i < train.Count; i++) (held[i] ? val : kept).Add(train[i]);
-        return (kept, val);
+        return held;
     }
 
     /// <summary>FNV-1a over the class name mixed with the seed: stable across runs and .NET versions.</summary>
@@ -433,9 +474,7 @@ public static class TrainingJob
         {
             ct.ThrowIfCancellationRequested();
             var count = Math.Min(Slice, test.Count - start);
-            var slice = new EncodedDataset(test.MaxLen,
-                test.Ids.AsSpan(start * test.MaxLen, count * test.MaxLen).ToArray(),
-                test.Lengths.AsSpan(start, count).ToArray(), test.Labels.AsSpan(start, count).ToArray());
+            var slice = test.Slice(start, count);
             Predictor.PredictLabels(model, slice, batchSize).CopyTo(predicted, start);
             progress?.Report(new ProgressUpdate("evaluate", start + count, test.Count));
         }
