@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Peak memory and time of the main commands at a given corpus size (docs/benchmarks.md, "Memory at scale").
+#   bench/scale.sh DOCS [--changwen DIR] [--only ft,lstm,linear,eval,predict] [--tokenizer word|char] [--work /tmp/cw-scale]
+# Writes a corpus of DOCS documents derived from ../shared/data/chinanews/train.tsv.gz (bench `corpus`, under --work,
+# never in the repository), then runs, each under `flock /work/measure.lock` and `/usr/bin/time -v`:
+#   ft      changwen train C --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false   (cold cache)
+#   lstm    changwen train C --model lstm --max-len 500 --epochs 1                                          (warm cache)
+#   linear  changwen train C --model linear --C 10                                                          (warm cache)
+#   eval    changwen eval RUN_FT C --split train                                                            (warm cache)
+#   predict changwen predict RUN_FT --file TEXTS --out OUT.jsonl --format text                              (TEXTS = C's texts)
+# and appends one line per command to WORK/results.tsv: docs-tokenizer, command, wall s, user s, sys s, peak RSS MB,
+# seconds until the segmentation cache was written (cold runs), load average after the run.
+set -euo pipefail
+docs=$1; shift
+repo=$(cd "$(dirname "$0")/.." && pwd)
+changwen_dir="$repo/src/Changwen.Cli/bin/Release/net10.0"
+only=ft,lstm,eval,predict
+tokenizer=word
+work=/tmp/cw-scale
+while [ $# -gt 0 ]; do
+  case $1 in
+    --changwen) changwen_dir=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --tokenizer) tokenizer=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$work"
+corpus="$work/corpus-$docs.tsv"
+if [ ! -f "$corpus" ]; then
+  dotnet build "$repo/bench/Changwen.Bench" -c Release -v quiet -nologo > /dev/null
+  (cd "$repo" && dotnet bench/Changwen.Bench/bin/Release/net10.0/Changwen.Bench.dll corpus --docs "$docs" --out "$corpus")
+fi
+tag="$docs-$tokenizer"
+export CHANGWEN_CACHE="$work/cache-$tag"
+run_ft="$work/run-ft-$tag"
+
+measure() { # NAME ARGS...
+  local name=$1; shift
+  local log="$work/$name-$tag.log" time="$work/$name-$tag.time"
+  echo "== $name ($docs documents): changwen $*" >&2
+  flock /work/measure.lock bash -c 'date +%s.%N > "$0.start"; exec nice -n 10 /usr/bin/time -v -o "$0" "$@"' "$time" "$changwen_dir/changwen" "$@" > "$log" 2>&1 \
+    || { echo "$name failed, see $log" >&2; tail -5 "$log" >&2; return 1; }
+  local started; started=$(cat "$time.start")
+  local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
+  local wall user sys rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$time")
+  user=$(awk -F': ' '/User time/ {print $2}' "$time")
+  sys=$(awk -F': ' '/System time/ {print $2}' "$time")
+  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$time")
+  # A cold run writes the segmentation cache when segmentation ends: its age splits the wall time.
+  local segmented="-"
+  local cached; cached=$(ls -t "$CHANGWEN_CACHE"/segments/*.cwseg 2>/dev/null | head -1 || true)
+  if [ -n "$cached" ] && [ "$(stat -c %Y "$cached")" -ge "${started%.*}" ]; then
+    segmented=$(echo "$(stat -c %.3Y "$cached") - $started" | bc)
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$docs-$tokenizer" "$name" "$wall" "$user" "$sys" "$rss" "$segmented" "$load" | tee -a "$work/results.tsv"
+}
+
+has() { [[ ",$only," == *",$1,"* ]]; }
+if has ft; then
+  rm -rf "$CHANGWEN_CACHE" "$run_ft"
+  measure train-fasttext train "$corpus" --tokenizer "$tokenizer" --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false --out "$run_ft"
+fi
+if has lstm; then
+  rm -rf "$work/run-lstm-$tag"
+  measure train-lstm train "$corpus" --tokenizer "$tokenizer" --model lstm --max-len 500 --epochs 1 --out "$work/run-lstm-$tag"
+fi
+if has linear; then
+  rm -rf "$work/run-linear-$tag"
+  measure train-linear train "$corpus" --tokenizer "$tokenizer" --model linear --C 10 --out "$work/run-linear-$tag"
+fi
+if has eval; then
+  measure eval eval "$run_ft" "$corpus" --split train
+fi
+if has predict; then
+  texts="$work/texts-$docs.txt"
+  [ -f "$texts" ] || cut -f2 "$corpus" > "$texts"
+  rm -f "$work/predict-$tag.jsonl"
+  measure predict predict "$run_ft" --file "$texts" --out "$work/predict-$tag.jsonl" --format text
+fi
