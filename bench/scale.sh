@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Peak memory and time of the main commands at a given corpus size (docs/benchmarks.md, "Memory at scale").
 #   bench/scale.sh DOCS [--changwen DIR] [--only ft,lstm,linear,eval,predict] [--tokenizer word|char] [--work /tmp/cw-scale]
+#                  [--lock FILE]   (default /work/measure.lock, the machine's timed-measurement lock)
+#                  [--max-len N]   (fasttext's row length; default 500. The LSTM always reads 500 words)
 # Writes a corpus of DOCS documents derived from ../shared/data/chinanews/train.tsv.gz (bench `corpus`, under --work,
 # never in the repository), then runs, each under `flock /work/measure.lock` and `/usr/bin/time -v`:
 #   ft      changwen train C --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false   (cold cache)
 #   lstm    changwen train C --model lstm --max-len 500 --epochs 1                                          (warm cache)
 #   linear  changwen train C --model linear --C 10                                                          (warm cache)
-#   eval    changwen eval RUN_FT C --split train                                                            (warm cache)
+#   eval    changwen eval RUN_FT C                        (the test split recorded by the fasttext run: a tenth of C)
 #   predict changwen predict RUN_FT --file TEXTS --out OUT.jsonl --format text                              (TEXTS = C's texts)
 # and appends one line per command to WORK/results.tsv: docs-tokenizer, command, wall s, user s, sys s, peak RSS MB,
 # seconds until the segmentation cache was written (cold runs), load average after the run.
@@ -17,12 +19,16 @@ changwen_dir="$repo/src/Changwen.Cli/bin/Release/net10.0"
 only=ft,lstm,eval,predict
 tokenizer=word
 work=/tmp/cw-scale
+lock=/work/measure.lock
+maxlen=()
 while [ $# -gt 0 ]; do
   case $1 in
     --changwen) changwen_dir=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --tokenizer) tokenizer=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --lock) lock=$2; shift 2 ;;
+    --max-len) maxlen=(--max-len "$2"); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +38,7 @@ if [ ! -f "$corpus" ]; then
   dotnet build "$repo/bench/Changwen.Bench" -c Release -v quiet -nologo > /dev/null
   (cd "$repo" && dotnet bench/Changwen.Bench/bin/Release/net10.0/Changwen.Bench.dll corpus --docs "$docs" --out "$corpus")
 fi
-tag="$docs-$tokenizer"
+tag="$docs-$tokenizer${maxlen[1]:+-${maxlen[1]}}"
 export CHANGWEN_CACHE="$work/cache-$tag"
 run_ft="$work/run-ft-$tag"
 
@@ -40,7 +46,7 @@ measure() { # NAME ARGS...
   local name=$1; shift
   local log="$work/$name-$tag.log" time="$work/$name-$tag.time"
   echo "== $name ($docs documents): changwen $*" >&2
-  flock /work/measure.lock bash -c 'date +%s.%N > "$0.start"; exec nice -n 10 /usr/bin/time -v -o "$0" "$@"' "$time" "$changwen_dir/changwen" "$@" > "$log" 2>&1 \
+  flock "$lock" bash -c 'date +%s.%N > "$0.start"; exec nice -n 10 /usr/bin/time -v -o "$0" "$@"' "$time" "$changwen_dir/changwen" "$@" > "$log" 2>&1 \
     || { echo "$name failed, see $log" >&2; tail -5 "$log" >&2; return 1; }
   local started; started=$(cat "$time.start")
   local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -55,13 +61,13 @@ measure() { # NAME ARGS...
   if [ -n "$cached" ] && [ "$(stat -c %Y "$cached")" -ge "${started%.*}" ]; then
     segmented=$(echo "$(stat -c %.3Y "$cached") - $started" | bc)
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$docs-$tokenizer" "$name" "$wall" "$user" "$sys" "$rss" "$segmented" "$load" | tee -a "$work/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tag" "$name" "$wall" "$user" "$sys" "$rss" "$segmented" "$load" | tee -a "$work/results.tsv"
 }
 
 has() { [[ ",$only," == *",$1,"* ]]; }
 if has ft; then
   rm -rf "$CHANGWEN_CACHE" "$run_ft"
-  measure train-fasttext train "$corpus" --tokenizer "$tokenizer" --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false --out "$run_ft"
+  measure train-fasttext train "$corpus" --tokenizer "$tokenizer" --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false "${maxlen[@]}" --out "$run_ft"
 fi
 if has lstm; then
   rm -rf "$work/run-lstm-$tag"
@@ -72,7 +78,7 @@ if has linear; then
   measure train-linear train "$corpus" --tokenizer "$tokenizer" --model linear --C 10 --out "$work/run-linear-$tag"
 fi
 if has eval; then
-  measure eval eval "$run_ft" "$corpus" --split train
+  measure eval eval "$run_ft" "$corpus"
 fi
 if has predict; then
   texts="$work/texts-$docs.txt"
