@@ -3,12 +3,13 @@
 #   bench/scale.sh DOCS [--changwen DIR] [--only ft,lstm,linear,eval,predict] [--tokenizer word|char] [--work /tmp/cw-scale]
 #                  [--lock FILE]   (default /work/measure.lock, the machine's timed-measurement lock)
 #                  [--max-len N]   (fasttext's row length; default 500. The LSTM always reads 500 words)
+#                  [--model RUN]   (eval and predict score with RUN instead of this size's fasttext run)
 # Writes a corpus of DOCS documents derived from ../shared/data/chinanews/train.tsv.gz (bench `corpus`, under --work,
 # never in the repository), then runs, each under `flock /work/measure.lock` and `/usr/bin/time -v`:
 #   ft      changwen train C --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false   (cold cache)
 #   lstm    changwen train C --model lstm --max-len 500 --epochs 1                                          (warm cache)
 #   linear  changwen train C --model linear --C 10                                                          (warm cache)
-#   eval    changwen eval RUN_FT C                        (the test split recorded by the fasttext run: a tenth of C)
+#   eval    changwen eval RUN_FT C --split test   (RUN_FT's recorded test split, or a seeded tenth of C for another model)
 #   predict changwen predict RUN_FT --file TEXTS --out OUT.jsonl --format text                              (TEXTS = C's texts)
 # and appends one line per command to WORK/results.tsv: docs-tokenizer, command, wall s, user s, sys s, peak RSS MB,
 # seconds until the segmentation cache was written (cold runs), load average after the run.
@@ -21,6 +22,7 @@ tokenizer=word
 work=/tmp/cw-scale
 lock=/work/measure.lock
 maxlen=()
+model=
 while [ $# -gt 0 ]; do
   case $1 in
     --changwen) changwen_dir=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --lock) lock=$2; shift 2 ;;
     --max-len) maxlen=(--max-len "$2"); shift 2 ;;
+    --model) model=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -41,6 +44,7 @@ fi
 tag="$docs-$tokenizer${maxlen[1]:+-${maxlen[1]}}"
 export CHANGWEN_CACHE="$work/cache-$tag"
 run_ft="$work/run-ft-$tag"
+scorer=${model:-$run_ft}
 
 measure() { # NAME ARGS...
   local name=$1; shift
@@ -78,11 +82,11 @@ if has linear; then
   measure train-linear train "$corpus" --tokenizer "$tokenizer" --model linear --C 10 --out "$work/run-linear-$tag"
 fi
 if has eval; then
-  measure eval eval "$run_ft" "$corpus"
+  measure eval eval "$scorer" "$corpus" --split test
 fi
 if has predict; then
   texts="$work/texts-$docs.txt"
   [ -f "$texts" ] || cut -f2 "$corpus" > "$texts"
   rm -f "$work/predict-$tag.jsonl"
-  measure predict predict "$run_ft" --file "$texts" --out "$work/predict-$tag.jsonl" --format text
+  measure predict predict "$scorer" --file "$texts" --out "$work/predict-$tag.jsonl" --format text
 fi
