@@ -37,8 +37,9 @@ public sealed class CliOptions
 
     // Model
     public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model",
-        "lstm (default), auto (trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps the best on validation, " +
-        "or the average of the two best; its linear fit is slow beyond a few thousand documents), linear (TF-IDF + logistic regression), fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
+        "auto (train's default: trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps linear unless another " +
+        "candidate or the average of the two best beats it on validation beyond noise), linear (TF-IDF + logistic regression), lstm, " +
+        "fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
         "Each model has its own measured defaults; flags given override them.");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };

@@ -9,9 +9,9 @@ namespace Changwen.Auto;
 
 /// <summary>
 /// <c>--model auto</c>: trains candidates one after another into <c>RUN/candidates/NAME</c>, each with its own
-/// defaults (<see cref="ModelDefaults"/>), scores each on the validation split, and keeps the best by validation
-/// accuracy (ties: lower validation loss); when the average of the two best candidates' probabilities beats both on
-/// validation, the pair is the model. The test split is scored only for what was chosen. auto.json records the search.
+/// defaults (<see cref="ModelDefaults"/>), scores each on the validation split, and keeps the linear model unless another
+/// candidate or the average of the two best beats it on validation beyond noise (<see cref="AutoChoice"/>). The test
+/// split is scored only for what was chosen. auto.json records the search.
 /// </summary>
 public static class AutoJob
 {
@@ -122,21 +122,28 @@ public static class AutoJob
             progress?.Report(new ProgressUpdate("auto", i + 1, order.Count, $"auto: {name} val accuracy {accuracy:P2}, val loss {loss:F4}"));
         }
 
-        // ---- choose: best validation accuracy, ties to the lower loss; then the average of the two best
+        // ---- choose (AutoChoice): the first candidate (linear) stays unless a challenger — another candidate, or the
+        // average of the two best — beats it on validation by more than noise (McNemar's exact test, one-sided, 5 %)
         var ranked = results.Where(r => r.Status == "trained").OrderByDescending(r => r.ValAccuracy).ThenBy(r => r.ValLoss).ToList();
-        IReadOnlyList<string> chosen = [ranked[0].Name];
-        var chosenAccuracy = ranked[0].ValAccuracy!.Value;
-        var chosenLoss = ranked[0].ValLoss!.Value;
+        var incumbent = new AutoOption([trained[0].Name], valProbabilities[trained[0].Name]);
+        var challengers = trained.Skip(1).Select(t => new AutoOption([t.Name], valProbabilities[t.Name])).ToList();
         if (ranked.Count >= 2)
         {
-            var pair = new[] { ranked[0].Name, ranked[1].Name };
-            var average = AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count);
-            var (accuracy, loss) = Scores.AccuracyAndLoss(average, valLabels);
-            var beatsBoth = accuracy > ranked[0].ValAccuracy && accuracy > ranked[1].ValAccuracy;
-            results.Add(new CandidateResult(string.Join('+', pair), "averaged", accuracy, loss, null,
-                beatsBoth ? "beats both on validation: kept" : "does not beat both on validation"));
-            if (beatsBoth) (chosen, chosenAccuracy, chosenLoss) = (pair, accuracy, loss);
+            string[] pair = [ranked[0].Name, ranked[1].Name];
+            challengers.Add(new AutoOption(pair, AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count)));
         }
+        var (kept, comparisons) = AutoChoice.Choose(incumbent, challengers, valLabels);
+        foreach (var comparison in comparisons)
+        {
+            var verdict = $"against {incumbent.Name} on validation: {comparison.Gains} documents gained, {comparison.Losses} lost, " +
+                          $"McNemar p = {comparison.P:G3} ({(comparison.Significant ? "better beyond noise" : "not better beyond noise")})";
+            var i = results.FindIndex(r => r.Name == comparison.Name);
+            if (i >= 0) results[i] = results[i] with { Note = verdict };
+            else results.Add(new CandidateResult(comparison.Name, "averaged", comparison.ValAccuracy, comparison.ValLoss, null, verdict));
+            progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {comparison.Name} {verdict}"));
+        }
+        IReadOnlyList<string> chosen = kept.Members;
+        var (chosenAccuracy, chosenLoss) = Scores.AccuracyAndLoss(kept.ValProbabilities, valLabels);
         var chosenName = string.Join('+', chosen);
         progress?.Report(new ProgressUpdate("auto", order.Count, order.Count,
             $"auto: chose {chosenName} (val accuracy {chosenAccuracy:P2}, val loss {chosenLoss:F4})"));

@@ -20,7 +20,7 @@ namespace Changwen.Tests.Cli;
 public sealed class BadInputTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
 {
     private static readonly string[] TinyTraining =
-        ["--tokenizer", "char", "--max-len", "30", "--epochs", "1", "--embedding-dim", "8", "--hidden-dim", "8", "--batch-size", "8", "--threads", "1", "--cache", ""];
+        ["--model", "lstm", "--tokenizer", "char", "--max-len", "30", "--epochs", "1", "--embedding-dim", "8", "--hidden-dim", "8", "--batch-size", "8", "--threads", "1", "--cache", ""];
 
     private static (int Code, string Output, string Error) Cli(string[] args, TextReader? input = null)
     {
