@@ -10,7 +10,7 @@ public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss,
     public int Iterations { get; init; }
     /// <summary>The minimised objective (mean cross-entropy + ‖W‖² / (2·C·n)) at the fitted weights.</summary>
     public double Objective { get; init; }
-    /// <summary>Whether the largest gradient component reached <see cref="LinearTrainer.GradientTolerance"/>.</summary>
+    /// <summary>Whether the largest gradient component reached the tolerance (<see cref="LinearTrainer.GradientTolerance"/>).</summary>
     public bool Converged { get; init; } = true;
 }
 
@@ -32,8 +32,9 @@ public static class LinearTrainer
     public static readonly IReadOnlyList<double> CGrid = [1.0, 10.0, 100.0];
 
     /// <summary>
-    /// L-BFGS stops when every gradient component of the 1/n-scaled objective is at most this: scikit-learn's stopping
-    /// rule and default tolerance for its L-BFGS fit of the same objective (<c>tol=1e-4</c>, scipy's <c>pgtol</c>).
+    /// L-BFGS stops when every gradient component of the 1/n-scaled objective is at most this times the objective
+    /// (clamped to [10⁻³, 1]; <see cref="Lbfgs.ToleranceAt"/>): scikit-learn's default (<c>tol=1e-4</c> on the largest
+    /// component) where the objective is 1 or more, relative below, so a large C is fitted as closely as a small one.
     /// </summary>
     public const double GradientTolerance = 1e-4;
     /// <summary>Correction pairs kept: 5 pairs of 20.5 M floats are 0.8 GB on chinanews.</summary>

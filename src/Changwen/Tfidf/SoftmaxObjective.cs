@@ -8,22 +8,25 @@ namespace Changwen.Tfidf;
 /// C·Σ cross-entropy + ½‖W‖² divided by C·n, so it has the same minimiser. Value and gradient for an optimiser.
 /// </summary>
 /// <remarks>
-/// The parameter vector holds W feature-major (<c>θ[f·K + k]</c>, K = classes), then the K biases: each nonzero of a
-/// row then touches K adjacent numbers, so a pass over the data costs one cache line per nonzero. The gradient of W is
-/// gathered per feature from the transposed rows, so features are updated in parallel without locks.
+/// The parameter vector holds W feature-major (<c>θ[f·K + k]</c>, K = classes), then the K biases. The data is kept
+/// once, compressed by feature (for each feature, the rows holding it in increasing order, and their values), and both
+/// passes walk it feature by feature, so the 20 M weights of a large corpus are read in order instead of gathered at
+/// random (one cache miss per nonzero): the scores pass splits the rows into one block per thread, each block scanning
+/// every feature's entries of its own rows and adding them into its own rows' scores; the gradient pass splits the
+/// features and gathers each feature's gradient from the residuals of its rows, which fit in cache.
 /// </remarks>
 internal sealed class SoftmaxObjective
 {
-    private readonly int[] rowStart, columns;
-    private readonly float[] values;
     private readonly int[] columnStart, columnRows;
     private readonly float[] columnValues;
+    /// <summary>blockStart[b][f]: the first entry of feature f whose row is in row block b (rows sorted within a feature).</summary>
+    private readonly int[][] blockStart;
+    private readonly int[] blockRows;
     private readonly int[] labels;
     private readonly int n;
     private readonly ParallelOptions parallel;
-    /// <summary>(softmax − one-hot) / n of every row, K per row: written by the pass over rows, read by the pass over features.</summary>
+    /// <summary>Scores, then (softmax − one-hot) / n, of every row, K per row.</summary>
     private readonly float[] residual;
-    private const int RowChunk = 256;
     private const int FeatureChunk = 4096;
 
     /// <param name="threads">Threads for a pass over the data; 0 = every core.</param>
@@ -35,29 +38,39 @@ internal sealed class SoftmaxObjective
         parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 };
         this.labels = labels.ToArray();
         residual = new float[n * classes];
-        rowStart = new int[n + 1];
-        for (var i = 0; i < n; i++) rowStart[i + 1] = rowStart[i] + rows[i].Indices.Length;
-        columns = new int[rowStart[n]];
-        values = new float[rowStart[n]];
-        for (var i = 0; i < n; i++)
-        {
-            rows[i].Indices.CopyTo(columns, rowStart[i]);
-            rows[i].Values.CopyTo(values, rowStart[i]);
-        }
-        // The transpose (compressed by feature), for the gradient of W.
         columnStart = new int[features + 1];
-        foreach (var f in columns) columnStart[f + 1]++;
+        foreach (var row in rows)
+            foreach (var f in row.Indices) columnStart[f + 1]++;
         for (var f = 0; f < features; f++) columnStart[f + 1] += columnStart[f];
-        columnRows = new int[columns.Length];
-        columnValues = new float[columns.Length];
+        columnRows = new int[columnStart[features]];
+        columnValues = new float[columnStart[features]];
         var next = columnStart[..^1].ToArray();
         for (var i = 0; i < n; i++)
-            for (var j = rowStart[i]; j < rowStart[i + 1]; j++)
+            for (var j = 0; j < rows[i].Indices.Length; j++)
             {
-                var at = next[columns[j]]++;
+                var at = next[rows[i].Indices[j]]++;
                 columnRows[at] = i;
-                columnValues[at] = values[j];
+                columnValues[at] = rows[i].Values[j];
             }
+
+        // Row blocks for the scores pass: one per thread. A row's score sums its features in increasing order whatever
+        // the blocks, so the value does not depend on the number of threads.
+        var blocks = Math.Max(1, Math.Min(n, threads > 0 ? threads : Environment.ProcessorCount));
+        blockRows = Enumerable.Range(0, blocks + 1).Select(b => (int)((long)n * b / blocks)).ToArray();
+        blockStart = new int[blocks + 1][];
+        blockStart[0] = columnStart;
+        blockStart[blocks] = columnStart[1..];
+        for (var b = 1; b < blocks; b++)
+        {
+            var first = blockRows[b];
+            var starts = new int[features];
+            for (var f = 0; f < features; f++)
+            {
+                var at = Array.BinarySearch(columnRows, columnStart[f], columnStart[f + 1] - columnStart[f], first);
+                starts[f] = at >= 0 ? at : ~at;
+            }
+            blockStart[b] = starts;
+        }
     }
 
     /// <summary>The inverse regularisation strength (scikit-learn's C).</summary>
@@ -77,29 +90,36 @@ internal sealed class SoftmaxObjective
         var k = Classes;
         var biasAt = Features * k;
         var inverseN = 1.0 / n;
-        var rowChunks = (n + RowChunk - 1) / RowChunk;
-        var losses = new double[rowChunks];
-        Parallel.For(0, rowChunks, parallel, chunk =>
+        var blocks = blockRows.Length - 1;
+        var losses = new double[blocks];
+        Parallel.For(0, blocks, parallel, b =>
         {
-            Span<float> z = stackalloc float[k];
+            var (first, last) = (blockRows[b], blockRows[b + 1]);
+            for (var i = first; i < last; i++) theta.AsSpan(biasAt, k).CopyTo(residual.AsSpan(i * k, k));
+            var (from, to) = (blockStart[b], blockStart[b + 1]);
+            for (var f = 0; f < Features; f++)
+            {
+                var end = to[f];
+                if (from[f] == end) continue;
+                var w = theta.AsSpan(f * k, k);
+                for (var j = from[f]; j < end; j++)
+                    AddScaled(residual.AsSpan(columnRows[j] * k, k), w, columnValues[j]);
+            }
             Span<double> p = stackalloc double[k];
             var loss = 0.0;
-            for (var i = chunk * RowChunk; i < Math.Min(n, (chunk + 1) * RowChunk); i++)
+            for (var i = first; i < last; i++)
             {
-                theta.AsSpan(biasAt, k).CopyTo(z);
-                for (var j = rowStart[i]; j < rowStart[i + 1]; j++)
-                    AddScaled(z, theta.AsSpan(columns[j] * k, k), values[j]);
+                var z = residual.AsSpan(i * k, k);
                 var max = double.NegativeInfinity;
                 for (var cl = 0; cl < k; cl++) max = Math.Max(max, z[cl]);
                 var sum = 0.0;
                 for (var cl = 0; cl < k; cl++) sum += p[cl] = Math.Exp(z[cl] - max);
-                var r = residual.AsSpan(i * k, k);
-                // residual = (softmax − one-hot(y)) / n
-                for (var cl = 0; cl < k; cl++) r[cl] = (float)(p[cl] / sum * inverseN);
-                r[labels[i]] = (float)((p[labels[i]] / sum - 1) * inverseN);
                 loss += max + Math.Log(sum) - z[labels[i]];
+                // residual = (softmax − one-hot(y)) / n, over the scores it replaces
+                for (var cl = 0; cl < k; cl++) z[cl] = (float)(p[cl] / sum * inverseN);
+                z[labels[i]] = (float)((p[labels[i]] / sum - 1) * inverseN);
             }
-            losses[chunk] = loss;
+            losses[b] = loss;
         });
 
         var penalty = (float)(1 / (C * n));
