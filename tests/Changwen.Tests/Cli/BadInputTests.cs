@@ -292,7 +292,7 @@ public sealed class BadInputTests(TinyRunFixture run) : IClassFixture<TinyRunFix
         var characters = string.Concat(TinyCorpus.ClassCharacters.Values) + "的了是在和有也就都";
         var vectors = dir.File("huge.vec", string.Join("\n", characters.Distinct().Select(c => c + " " + string.Join(" ", Enumerable.Repeat("3e38", 8)))));
         var target = Path.Combine(dir.Path, "run");
-        var line = FailsAfterProgress(["train", data, "--out", target, .. TinyTraining, "--model", "fasttext", "--embeddings", vectors]);
+        var line = FailsAfterProgress(["train", data, "--out", target, .. TinyTraining.Skip(2), "--model", "fasttext", "--embeddings", vectors]);
         Assert.Contains("training diverged: the loss became NaN at epoch 1, step 1", line);
         Assert.Contains("--lr", line);
         Assert.False(File.Exists(Path.Combine(target, "best.pt")));
