@@ -69,7 +69,8 @@ public static class AutoJob
             $"auto: candidates {string.Join(", ", order.Select(Name))}, time budget {options.Model.TimeBudget:G} minutes"));
 
         var results = new List<CandidateResult>();
-        var trained = new List<(string Name, TrainingJobResult Result)>();
+        // The first candidate's result is never null (it is not cut by the budget); a later one stopped by the budget has none.
+        var trained = new List<(string Name, TrainingJobResult? Result)>();
         double? fastTextSeconds = null;
         foreach (var kind in order)
         {
@@ -98,12 +99,35 @@ public static class AutoJob
             };
             if (adjust is not null) candidateOptions = adjust(kind, candidateOptions);
             var candidateClock = Stopwatch.StartNew();
-            var result = TrainingJob.Run(dataPath, candidateOptions, CandidateDir(runDir, name), resume: false, cacheDir,
-                Prefixed(progress, name), ct, reportWatcherFindings: false);
+            // Every candidate after the first stops when the budget does: its finished epochs (best.pt) are kept, so a
+            // fastText of 20 epochs on a large corpus cannot carry the command past the budget.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (trained.Count > 0) deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, budget.TotalSeconds - clock.Elapsed.TotalSeconds)));
+            TrainingJobResult? result = null;
+            string? note = null;
+            try
+            {
+                result = TrainingJob.Run(dataPath, candidateOptions, CandidateDir(runDir, name), resume: false, cacheDir,
+                    Prefixed(progress, name), deadline.Token, reportWatcherFindings: false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && trained.Count > 0)
+            {
+                var epochs = MetricsLog.Read(Path.Combine(CandidateDir(runDir, name), MetricsLog.FileName)).Epochs.Count;
+                if (!File.Exists(Path.Combine(CandidateDir(runDir, name), Trainer.BestWeights)))
+                {
+                    results.Add(new CandidateResult(name, "skipped", null, null, candidateClock.Elapsed.TotalSeconds,
+                        "the time budget ran out before its first epoch finished"));
+                    progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {name} stopped by the time budget before its first epoch finished"));
+                    fastTextSeconds ??= kind == ModelKind.Fasttext ? candidateClock.Elapsed.TotalSeconds : null;
+                    continue;
+                }
+                note = $"stopped by the time budget after {epochs} of {candidateOptions.Optimizer.Epochs} epochs; its best epoch is kept";
+                progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {name} {note}"));
+            }
             var seconds = candidateClock.Elapsed.TotalSeconds;
             if (kind == ModelKind.Fasttext) fastTextSeconds = seconds;
             trained.Add((name, result));
-            results.Add(new CandidateResult(name, "trained", null, null, seconds));
+            results.Add(new CandidateResult(name, "trained", null, null, seconds, note));
         }
 
         // ---- score every trained candidate on the validation split, from the same segmented documents
@@ -138,7 +162,7 @@ public static class AutoJob
             var verdict = $"against {incumbent.Name} on validation: {comparison.Gains} documents gained, {comparison.Losses} lost, " +
                           $"McNemar p = {comparison.P:G3} ({(comparison.Significant ? "better beyond noise" : "not better beyond noise")})";
             var i = results.FindIndex(r => r.Name == comparison.Name);
-            if (i >= 0) results[i] = results[i] with { Note = verdict };
+            if (i >= 0) results[i] = results[i] with { Note = results[i].Note is { } earlier ? $"{earlier}; {verdict}" : verdict };
             else results.Add(new CandidateResult(comparison.Name, "averaged", comparison.ValAccuracy, comparison.ValLoss, null, verdict));
             progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {comparison.Name} {verdict}"));
         }
@@ -153,7 +177,7 @@ public static class AutoJob
             if (File.Exists(Path.Combine(first, file)))
                 AtomicFile.WriteAllBytes(Path.Combine(runDir, file), File.ReadAllBytes(Path.Combine(first, file)));
         new AutoRecord(chosen, results, options.Model.TimeBudget, clock.Elapsed.TotalSeconds).Write(runDir);
-        var trainDocs = trained[0].Result.Summary.TrainDocs;
+        var trainDocs = trained[0].Result!.Summary.TrainDocs;
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var epoch = new EpochRecord { Epoch = 1, ValAccuracy = chosenAccuracy, ValLoss = chosenLoss, Seconds = totalSeconds };
         AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
@@ -176,7 +200,7 @@ public static class AutoJob
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
         }
         TrainingJob.SaveCurve(runDir, trainDocs, options.Optimizer.BatchSize, classes.Count);
-        return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result.ValCarvedFromTrain);
+        return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result!.ValCarvedFromTrain);
     }
 
     /// <summary>A candidate's folder inside the auto run folder.</summary>
