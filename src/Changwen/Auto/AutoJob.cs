@@ -18,7 +18,7 @@ public static class AutoJob
     /// <summary>The candidates in the order they are tried: the cheap, strong ones first.</summary>
     public static readonly IReadOnlyList<ModelKind> Order = [ModelKind.Linear, ModelKind.Fasttext, ModelKind.Textcnn, ModelKind.Lstm];
 
-    /// <summary>Always trained, whatever the budget: without them there is no choice to make.</summary>
+    /// <summary>Never skipped by the cost estimate (fastText is the estimate's base); only an exhausted budget skips fastText.</summary>
     private static readonly ModelKind[] Required = [ModelKind.Linear, ModelKind.Fasttext];
 
     /// <summary>
@@ -77,6 +77,13 @@ public static class AutoJob
             ct.ThrowIfCancellationRequested();
             var name = Name(kind);
             var elapsed = clock.Elapsed.TotalSeconds;
+            if (results.Count > 0 && elapsed >= budget.TotalSeconds)
+            {
+                // Nothing left of the budget (a slow linear fit): the candidate would be stopped before its first epoch.
+                results.Add(new CandidateResult(name, "skipped", null, null, null, "no time left of the budget"));
+                progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: skipping {name} (no time left of the budget)"));
+                continue;
+            }
             if (!Required.Contains(kind))
             {
                 var estimate = fastTextSeconds * CostRelativeToFastText.GetValueOrDefault(kind, 6.0);
