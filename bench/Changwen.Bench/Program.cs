@@ -15,6 +15,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["onnx-parity"] = OnnxParityBenchmark.Run,
     ["export-ids"] = ExportIds.Run,
     ["corpus"] = CorpusGenerator.Run,
+    ["linear-fit"] = LinearFitBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -37,8 +37,9 @@ public sealed class CliOptions
 
     // Model
     public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model",
-        "lstm (default), auto (trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps the best on validation, " +
-        "or the average of the two best; its linear fit is slow beyond a few thousand documents), linear (TF-IDF + logistic regression), fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
+        "auto (train's default: trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps linear unless another " +
+        "candidate or the average of the two best beats it on validation beyond noise), linear (TF-IDF + logistic regression), lstm, " +
+        "fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
         "Each model has its own measured defaults; flags given override them.");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };
@@ -55,7 +56,7 @@ public sealed class CliOptions
     public readonly Option<double?> C = new("--C") { Description = "linear: inverse regularisation strength, as scikit-learn's C (default: chosen on the validation split from 1, 10, 100)." };
     public readonly Option<int> MinDf = new("--min-df") { Description = "linear: a word or bigram is a feature when this many training documents hold it.", DefaultValueFactory = _ => D.Model.MinDf };
     public readonly Option<int> MaxChars = new("--max-chars") { Description = "linear: characters of a document read at most (a bound against pathological inputs, not a cut of normal documents).", DefaultValueFactory = _ => D.Model.MaxChars };
-    public readonly Option<double> TimeBudget = new("--time-budget") { Description = "auto: minutes the candidate search may take; linear and fasttext always run, textcnn and lstm only when their estimated time fits.", DefaultValueFactory = _ => D.Model.TimeBudget };
+    public readonly Option<double> TimeBudget = new("--time-budget") { Description = "auto: minutes the candidate search may take; linear always runs, fasttext unless no time is left, textcnn and lstm only when their estimated time fits; a candidate still training when the budget ends keeps its finished epochs.", DefaultValueFactory = _ => D.Model.TimeBudget };
     public readonly Option<int> WordNgrams = new("--word-ngrams") { Description = "fasttext: 1 = words, 2 = words and hashed word bigrams.", DefaultValueFactory = _ => D.Model.WordNgrams };
     public readonly Option<int> NgramBuckets = new("--ngram-buckets") { Description = "fasttext: rows of the hashed bigram table.", DefaultValueFactory = _ => D.Model.NgramBuckets };
     public readonly Option<string> FilterWidths = new("--filter-widths") { Description = "textcnn: Conv1d filter widths in words, comma-separated.", HelpName = "N,N,...", DefaultValueFactory = _ => D.Model.FilterWidths };

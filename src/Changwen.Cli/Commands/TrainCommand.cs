@@ -34,7 +34,7 @@ public static class TrainCommand
         // synchronous action would be killed by the first Ctrl+C.
         command.SetAction((ParseResult r, CancellationToken ct) => MainThreadWork.Run(() =>
         {
-            var options = cli.Bind(r, defaultKind: ModelKind.Lstm);
+            var options = cli.Bind(r, defaultKind: ModelKind.Auto);
             var dataPath = r.GetValue(data)!;
             var runDir = r.GetValue(output)!;
             var stdout = r.InvocationConfiguration.Output;

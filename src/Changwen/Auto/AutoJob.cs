@@ -9,16 +9,16 @@ namespace Changwen.Auto;
 
 /// <summary>
 /// <c>--model auto</c>: trains candidates one after another into <c>RUN/candidates/NAME</c>, each with its own
-/// defaults (<see cref="ModelDefaults"/>), scores each on the validation split, and keeps the best by validation
-/// accuracy (ties: lower validation loss); when the average of the two best candidates' probabilities beats both on
-/// validation, the pair is the model. The test split is scored only for what was chosen. auto.json records the search.
+/// defaults (<see cref="ModelDefaults"/>), scores each on the validation split, and keeps the linear model unless another
+/// candidate or the average of the two best beats it on validation beyond noise (<see cref="AutoChoice"/>). The test
+/// split is scored only for what was chosen. auto.json records the search.
 /// </summary>
 public static class AutoJob
 {
     /// <summary>The candidates in the order they are tried: the cheap, strong ones first.</summary>
     public static readonly IReadOnlyList<ModelKind> Order = [ModelKind.Linear, ModelKind.Fasttext, ModelKind.Textcnn, ModelKind.Lstm];
 
-    /// <summary>Always trained, whatever the budget: without them there is no choice to make.</summary>
+    /// <summary>Never skipped by the cost estimate (fastText is the estimate's base); only an exhausted budget skips fastText.</summary>
     private static readonly ModelKind[] Required = [ModelKind.Linear, ModelKind.Fasttext];
 
     /// <summary>
@@ -69,13 +69,21 @@ public static class AutoJob
             $"auto: candidates {string.Join(", ", order.Select(Name))}, time budget {options.Model.TimeBudget:G} minutes"));
 
         var results = new List<CandidateResult>();
-        var trained = new List<(string Name, TrainingJobResult Result)>();
+        // The first candidate's result is never null (it is not cut by the budget); a later one stopped by the budget has none.
+        var trained = new List<(string Name, TrainingJobResult? Result)>();
         double? fastTextSeconds = null;
         foreach (var kind in order)
         {
             ct.ThrowIfCancellationRequested();
             var name = Name(kind);
             var elapsed = clock.Elapsed.TotalSeconds;
+            if (results.Count > 0 && elapsed >= budget.TotalSeconds)
+            {
+                // Nothing left of the budget (a slow linear fit): the candidate would be stopped before its first epoch.
+                results.Add(new CandidateResult(name, "skipped", null, null, null, "no time left of the budget"));
+                progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: skipping {name} (no time left of the budget)"));
+                continue;
+            }
             if (!Required.Contains(kind))
             {
                 var estimate = fastTextSeconds * CostRelativeToFastText.GetValueOrDefault(kind, 6.0);
@@ -98,12 +106,37 @@ public static class AutoJob
             };
             if (adjust is not null) candidateOptions = adjust(kind, candidateOptions);
             var candidateClock = Stopwatch.StartNew();
-            var result = TrainingJob.Run(dataPath, candidateOptions, CandidateDir(runDir, name), resume: false, cacheDir,
-                Prefixed(progress, name), ct, reportWatcherFindings: false);
+            // Every candidate after the first stops when the budget does: its finished epochs (best.pt) are kept, so a
+            // fastText of 20 epochs on a large corpus cannot carry the command past the budget.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (trained.Count > 0) deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, budget.TotalSeconds - clock.Elapsed.TotalSeconds)));
+            TrainingJobResult? result = null;
+            string? note = null;
+            try
+            {
+                result = TrainingJob.Run(dataPath, candidateOptions, CandidateDir(runDir, name), resume: false, cacheDir,
+                    Prefixed(progress, name), deadline.Token, reportWatcherFindings: false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && trained.Count > 0)
+            {
+                // Stopped before training began (reading, encoding) there is no metrics.jsonl yet.
+                var metricsPath = Path.Combine(CandidateDir(runDir, name), MetricsLog.FileName);
+                var epochs = File.Exists(metricsPath) ? MetricsLog.Read(metricsPath).Epochs.Count : 0;
+                if (epochs == 0 || !File.Exists(Path.Combine(CandidateDir(runDir, name), Trainer.BestWeights)))
+                {
+                    results.Add(new CandidateResult(name, "skipped", null, null, candidateClock.Elapsed.TotalSeconds,
+                        "the time budget ran out before its first epoch finished"));
+                    progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {name} stopped by the time budget before its first epoch finished"));
+                    fastTextSeconds ??= kind == ModelKind.Fasttext ? candidateClock.Elapsed.TotalSeconds : null;
+                    continue;
+                }
+                note = $"stopped by the time budget after {epochs} of {candidateOptions.Optimizer.Epochs} epochs; its best epoch is kept";
+                progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {name} {note}"));
+            }
             var seconds = candidateClock.Elapsed.TotalSeconds;
             if (kind == ModelKind.Fasttext) fastTextSeconds = seconds;
             trained.Add((name, result));
-            results.Add(new CandidateResult(name, "trained", null, null, seconds));
+            results.Add(new CandidateResult(name, "trained", null, null, seconds, note));
         }
 
         // ---- score every trained candidate on the validation split, from the same segmented documents
@@ -122,21 +155,28 @@ public static class AutoJob
             progress?.Report(new ProgressUpdate("auto", i + 1, order.Count, $"auto: {name} val accuracy {accuracy:P2}, val loss {loss:F4}"));
         }
 
-        // ---- choose: best validation accuracy, ties to the lower loss; then the average of the two best
+        // ---- choose (AutoChoice): the first candidate (linear) stays unless a challenger — another candidate, or the
+        // average of the two best — beats it on validation by more than noise (McNemar's exact test, one-sided, 5 %)
         var ranked = results.Where(r => r.Status == "trained").OrderByDescending(r => r.ValAccuracy).ThenBy(r => r.ValLoss).ToList();
-        IReadOnlyList<string> chosen = [ranked[0].Name];
-        var chosenAccuracy = ranked[0].ValAccuracy!.Value;
-        var chosenLoss = ranked[0].ValLoss!.Value;
+        var incumbent = new AutoOption([trained[0].Name], valProbabilities[trained[0].Name]);
+        var challengers = trained.Skip(1).Select(t => new AutoOption([t.Name], valProbabilities[t.Name])).ToList();
         if (ranked.Count >= 2)
         {
-            var pair = new[] { ranked[0].Name, ranked[1].Name };
-            var average = AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count);
-            var (accuracy, loss) = Scores.AccuracyAndLoss(average, valLabels);
-            var beatsBoth = accuracy > ranked[0].ValAccuracy && accuracy > ranked[1].ValAccuracy;
-            results.Add(new CandidateResult(string.Join('+', pair), "averaged", accuracy, loss, null,
-                beatsBoth ? "beats both on validation: kept" : "does not beat both on validation"));
-            if (beatsBoth) (chosen, chosenAccuracy, chosenLoss) = (pair, accuracy, loss);
+            string[] pair = [ranked[0].Name, ranked[1].Name];
+            challengers.Add(new AutoOption(pair, AverageScorer.Average(pair.Select(n => valProbabilities[n]).ToList(), valLabels.Count)));
         }
+        var (kept, comparisons) = AutoChoice.Choose(incumbent, challengers, valLabels);
+        foreach (var comparison in comparisons)
+        {
+            var verdict = $"against {incumbent.Name} on validation: {comparison.Gains} documents gained, {comparison.Losses} lost, " +
+                          $"McNemar p = {comparison.P:G3} ({(comparison.Significant ? "better beyond noise" : "not better beyond noise")})";
+            var i = results.FindIndex(r => r.Name == comparison.Name);
+            if (i >= 0) results[i] = results[i] with { Note = results[i].Note is { } earlier ? $"{earlier}; {verdict}" : verdict };
+            else results.Add(new CandidateResult(comparison.Name, "averaged", comparison.ValAccuracy, comparison.ValLoss, null, verdict));
+            progress?.Report(new ProgressUpdate("auto", results.Count, order.Count, $"auto: {comparison.Name} {verdict}"));
+        }
+        IReadOnlyList<string> chosen = kept.Members;
+        var (chosenAccuracy, chosenLoss) = Scores.AccuracyAndLoss(kept.ValProbabilities, valLabels);
         var chosenName = string.Join('+', chosen);
         progress?.Report(new ProgressUpdate("auto", order.Count, order.Count,
             $"auto: chose {chosenName} (val accuracy {chosenAccuracy:P2}, val loss {chosenLoss:F4})"));
@@ -146,7 +186,7 @@ public static class AutoJob
             if (File.Exists(Path.Combine(first, file)))
                 AtomicFile.WriteAllBytes(Path.Combine(runDir, file), File.ReadAllBytes(Path.Combine(first, file)));
         new AutoRecord(chosen, results, options.Model.TimeBudget, clock.Elapsed.TotalSeconds).Write(runDir);
-        var trainDocs = trained[0].Result.Summary.TrainDocs;
+        var trainDocs = trained[0].Result!.Summary.TrainDocs;
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var epoch = new EpochRecord { Epoch = 1, ValAccuracy = chosenAccuracy, ValLoss = chosenLoss, Seconds = totalSeconds };
         AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
@@ -169,7 +209,7 @@ public static class AutoJob
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
         }
         TrainingJob.SaveCurve(runDir, trainDocs, options.Optimizer.BatchSize, classes.Count);
-        return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result.ValCarvedFromTrain);
+        return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result!.ValCarvedFromTrain);
     }
 
     /// <summary>A candidate's folder inside the auto run folder.</summary>

@@ -18,6 +18,11 @@ public sealed record CandidateResult(string Name, string Status, double? ValAccu
 public sealed record AutoRecord(IReadOnlyList<string> Chosen, IReadOnlyList<CandidateResult> Candidates, double BudgetMinutes, double Seconds)
 {
     public const string FileName = "auto.json";
+
+    /// <summary>How the choice was made, in words, so the record explains itself.</summary>
+    public string Rule { get; init; } =
+        $"the first candidate is kept unless another candidate, or the average of the two best, beats it on the validation split " +
+        $"beyond noise (McNemar's exact test, one-sided, p < {AutoChoice.Alpha}); among those that do, the best validation accuracy";
     public const string CandidatesFolder = "candidates";
 
     public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Json.Serialize(this));

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Changwen.Tfidf;
 
 /// <summary>One document as a sparse feature row: feature indices in increasing order and their values.</summary>
@@ -62,7 +64,7 @@ public sealed class TfidfVectorizer
                 }
                 if (seenUnigrams.Add(id)) unigramDf[id]++;
                 if (maxNgram == 2 && previous >= 0 && seenBigrams.Add(Pair(previous, id)))
-                    bigramDf[Pair(previous, id)] = bigramDf.GetValueOrDefault(Pair(previous, id)) + 1;
+                    CollectionsMarshal.GetValueRefOrAddDefault(bigramDf, Pair(previous, id), out _)++;
                 previous = id;
             }
         }
@@ -70,10 +72,16 @@ public sealed class TfidfVectorizer
         var byId = new string[ids.Count];
         foreach (var (token, id) in ids) byId[id] = token;
         // Features in a fixed order (unigrams, then bigrams, each ordinal), so a refit on the same data is the same model.
-        var keptUnigrams = Enumerable.Range(0, byId.Length).Where(id => unigramDf[id] >= minDf)
-            .OrderBy(id => byId[id], StringComparer.Ordinal).ToList();
-        var keptBigrams = bigramDf.Where(p => p.Value >= minDf).Select(p => p.Key)
-            .OrderBy(p => byId[(int)(p >> 32)], StringComparer.Ordinal).ThenBy(p => byId[(int)(p & 0xFFFFFFFF)], StringComparer.Ordinal).ToList();
+        // Bigrams are ordered by their tokens' ordinal ranks packed in one long: the order of (first, second) compared as
+        // strings, without comparing strings 1.2 million times (chinanews).
+        var ordinal = Enumerable.Range(0, byId.Length).ToArray();
+        Array.Sort(ordinal, (a, b) => string.CompareOrdinal(byId[a], byId[b]));
+        var rank = new int[byId.Length];
+        for (var r = 0; r < ordinal.Length; r++) rank[ordinal[r]] = r;
+        var keptUnigrams = ordinal.Where(id => unigramDf[id] >= minDf).ToList();
+        var keptBigrams = bigramDf.Where(p => p.Value >= minDf).Select(p => p.Key).ToArray();
+        var bigramOrder = keptBigrams.Select(p => Pair(rank[(int)(p >> 32)], rank[(int)(p & 0xFFFFFFFF)])).ToArray();
+        Array.Sort(bigramOrder, keptBigrams);
 
         // Keep only the tokens some feature needs, renumbered.
         var newId = new Dictionary<int, int>();
@@ -83,9 +91,9 @@ public sealed class TfidfVectorizer
             return n;
         }
         var n = documents.Count;
-        var idfValues = new float[keptUnigrams.Count + keptBigrams.Count];
+        var idfValues = new float[keptUnigrams.Count + keptBigrams.Length];
         var unigramPairs = new List<(int Token, int Feature)>();
-        var bigrams = new Dictionary<long, int>(keptBigrams.Count, PairComparer.Instance);
+        var bigrams = new Dictionary<long, int>(keptBigrams.Length, PairComparer.Instance);
         var feature = 0;
         foreach (var id in keptUnigrams)
         {

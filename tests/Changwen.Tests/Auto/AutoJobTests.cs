@@ -60,6 +60,66 @@ public sealed class AutoJobTests
     }
 
     [Fact]
+    public void Auto_replaces_the_linear_model_by_a_candidate_that_beats_it_clearly_on_validation()
+    {
+        using var dir = new TempDir();
+        var data = TinyCorpus.Write(Path.Combine(dir.Path, "corpus"), perClass: 40);
+        // Every document starts with the same filler, and the linear candidate reads only its first characters
+        // (--max-chars 4): all its rows are equal, so it can only guess one class. fastText reads the whole document.
+        foreach (var file in Directory.EnumerateFiles(data, "*.txt", SearchOption.AllDirectories))
+            File.WriteAllText(file, "的了是在和有" + File.ReadAllText(file));
+        var runDir = Path.Combine(dir.Path, "run");
+
+        AutoJob.Run(data, Options(), runDir, cacheDir: "", progress: null, ct: default,
+            candidates: [ModelKind.Linear, ModelKind.Fasttext],
+            adjust: (kind, o) => kind == ModelKind.Linear ? o with { Model = o.Model with { MaxChars = 4, MinDf = 1 } } : o);
+
+        var record = AutoRecord.Read(runDir);
+        var linear = record.Candidates.Single(c => c.Name == "linear");
+        var fastText = record.Candidates.Single(c => c.Name == "fasttext");
+        Assert.True(fastText.ValAccuracy > linear.ValAccuracy + 0.3, $"{fastText.ValAccuracy} vs {linear.ValAccuracy}");
+        Assert.Contains("better beyond noise", fastText.Note);
+        Assert.Contains(record.Chosen, n => n == "fasttext");
+    }
+
+    [Fact]
+    public void A_challenger_one_document_better_on_validation_does_not_replace_the_incumbent()
+    {
+        // 300 validation documents, 3 classes; the incumbent is right on 280, the challenger on the same 280 and one more.
+        var labels = Enumerable.Range(0, 300).Select(i => i % 3).ToList();
+        float[][] Table(Func<int, bool> right) => labels.Select((y, i) =>
+        {
+            var p = new float[3];
+            p[right(i) ? y : (y + 1) % 3] = 1;
+            return p;
+        }).ToArray();
+        var incumbent = new AutoOption(["linear"], Table(i => i < 280));
+        var slightly = new AutoOption(["fasttext"], Table(i => i < 281));
+        var (kept, comparisons) = AutoChoice.Choose(incumbent, [slightly], labels);
+        Assert.Same(incumbent, kept);
+        Assert.Equal((1, 0), (comparisons[0].Gains, comparisons[0].Losses));
+        Assert.Equal(0.5, comparisons[0].P, 12);
+
+        // Right on 290 (10 more, none fewer): p = 2⁻¹⁰, beyond noise; the better of two passing challengers wins.
+        var clearly = new AutoOption(["textcnn"], Table(i => i < 290));
+        var best = new AutoOption(["linear", "textcnn"], Table(i => i < 295));
+        (kept, comparisons) = AutoChoice.Choose(incumbent, [slightly, clearly, best], labels);
+        Assert.Same(best, kept);
+        Assert.Equal(Math.Pow(2, -10), comparisons[1].P, 12);
+    }
+
+    [Fact]
+    public void McNemars_exact_p_value_is_the_binomial_tail()
+    {
+        Assert.Equal(1.0, AutoChoice.McNemarP(0, 0));
+        Assert.Equal(1.0, AutoChoice.McNemarP(0, 5), 12);
+        // 8 gains, 2 losses: P(X ≥ 8 | n = 10) = (45 + 10 + 1) / 1024.
+        Assert.Equal(56.0 / 1024, AutoChoice.McNemarP(8, 2), 12);
+        Assert.True(AutoChoice.McNemarP(60, 40) is > 0.01 and < 0.05);
+        Assert.True(AutoChoice.McNemarP(2000, 1800) < 1e-3);
+    }
+
+    [Fact]
     public void A_zero_time_budget_is_refused()
     {
         using var dir = new TempDir();
