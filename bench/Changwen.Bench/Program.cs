@@ -14,6 +14,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["scalar-race"] = ScalarRace.Run,
     ["onnx-parity"] = OnnxParityBenchmark.Run,
     ["export-ids"] = ExportIds.Run,
+    ["folder-deps"] = FolderDeps.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
