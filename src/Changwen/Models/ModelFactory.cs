@@ -43,7 +43,7 @@ public static class ModelFactory
             throw new UserInputException($"n-gram buckets must be positive, got {options.NgramBuckets}. Pass e.g. 20000");
         if (options.Kind == ModelKind.Textcnn)
         {
-            TextCnn.ParseWidths(options.FilterWidths);
+            options.ParseFilterWidths();
             if (options.Filters < 1) throw new UserInputException($"filters per width must be positive, got {options.Filters}. Pass e.g. 100");
         }
     }
