@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Changwen.Bundle;
 using Changwen.Evaluation;
 using Changwen.IO;
+using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
 
@@ -48,8 +50,7 @@ public static class AutoJob
         IProgress<ProgressUpdate>? progress, CancellationToken ct, IReadOnlyList<ModelKind>? candidates,
         Func<ModelKind, TrainOptions, TrainOptions>? adjust)
     {
-        if (!(options.Model.TimeBudget > 0 && double.IsFinite(options.Model.TimeBudget)))
-            throw new UserInputException($"--time-budget must be a positive number of minutes, got {options.Model.TimeBudget}. Pass e.g. 12");
+        ModelSpecs.Validate(options);
         var clock = Stopwatch.StartNew();
         var budget = TimeSpan.FromMinutes(options.Model.TimeBudget);
         runDir = Path.GetFullPath(runDir);
@@ -149,7 +150,7 @@ public static class AutoJob
         var trainDocs = trained[0].Result.Summary.TrainDocs;
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var epoch = new EpochRecord { Epoch = 1, ValAccuracy = chosenAccuracy, ValLoss = chosenLoss, Seconds = totalSeconds };
-        AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
+        AtomicFile.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), MetricsLog.Line(epoch));
         var summary = new TrainingSummary
         {
             Model = ModelKind.Auto, BestValAccuracy = chosenAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
@@ -157,7 +158,7 @@ public static class AutoJob
             Finished = true, TrainDocs = trainDocs, ValDocs = valDocs.Count, Threads = options.Optimizer.Threads,
             Seed = options.Optimizer.Seed, Chosen = chosenName, Candidates = results,
         };
-        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         ClassificationReport? report = null;
         if (testDocs.Count > 0)
         {
@@ -169,11 +170,12 @@ public static class AutoJob
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
         }
         TrainingJob.SaveCurve(runDir, trainDocs, options.Optimizer.BatchSize, classes.Count);
+        RunFolder.MarkFinished(runDir, summary);
         return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result.ValCarvedFromTrain);
     }
 
     /// <summary>A candidate's folder inside the auto run folder.</summary>
-    public static string CandidateDir(string runDir, string name) => Path.Combine(runDir, AutoRecord.CandidatesFolder, name);
+    public static string CandidateDir(string runDir, string name) => Path.Combine(runDir, RunFolder.CandidatesFolder, name);
 
     private static string Name(ModelKind kind) => kind.ToString().ToLowerInvariant();
 

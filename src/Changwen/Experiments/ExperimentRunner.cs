@@ -1,5 +1,5 @@
-using Changwen.Bundle;
 using Changwen.IO;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Experiments;
@@ -64,7 +64,7 @@ public static class ExperimentRunner
                 $"{label}: {(resumeRun ? "resuming" : "starting")} ({(run.Plan.Overrides.Count == 0 ? "plan defaults" : string.Join(" ", run.Plan.Overrides))})"));
             try
             {
-                var result = TrainingJob.Run(dataPath, run.Options, runDir, resumeRun, cacheDir, Prefixed(progress, run.Name), ct);
+                var result = Jobs.TrainJob.Run(dataPath, run.Options, runDir, resumeRun, cacheDir, Prefixed(progress, run.Name), ct);
                 progress?.Report(new ProgressUpdate("experiment", i + 1, selected.Count,
                     $"{label}: best val accuracy {result.Summary.BestValAccuracy:P2} at epoch {result.Summary.BestEpoch}" +
                     (result.TestAccuracy is { } test ? $", test accuracy {test:P2}" : "")));

@@ -5,6 +5,7 @@ using Changwen.Data;
 using Changwen.Diagnosis;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,9 +18,9 @@ namespace Changwen.Training;
 /// </summary>
 public static class Trainer
 {
-    public const string BestWeights = "best.pt";
-    public const string LastWeights = "last.pt";
-    public const string SummaryFile = "summary.json";
+    public const string BestWeights = Runs.RunFolder.BestWeights;
+    public const string LastWeights = Runs.RunFolder.LastWeights;
+    public const string SummaryFile = Runs.RunFolder.SummaryFile;
 
     /// <summary>
     /// With a watcher, gradient norms are recorded on each of the first <see cref="GradientRecordFirstSteps"/> steps
@@ -44,7 +45,7 @@ public static class Trainer
     /// <param name="ct">Stops training between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
     /// <param name="watcher">Watches the run: given one, the trainer also writes gradient-norm and prediction-count
     /// records to metrics.jsonl (see <see cref="GradientRecordDue"/>), feeds every loss, gradient norm and epoch to the
-    /// watcher, and reports each new finding once through <paramref name="progress"/> (stage <see cref="DiagnosisStage"/>).
+    /// watcher, and reports each new finding once through <paramref name="progress"/> (stage <see cref="Finding.ProgressStage"/>).
     /// On resume the kept metrics are replayed through it first, so it judges the whole run.</param>
     /// <param name="log">Where the watcher's findings are kept (diagnosis.json); null keeps them in memory, so each is
     /// still reported once.</param>
@@ -55,8 +56,8 @@ public static class Trainer
         var opt = options.Optimizer;
         Validate(model, train, val, opt);
         Directory.CreateDirectory(runDir);
-        var metricsPath = Path.Combine(runDir, MetricsLog.FileName);
-        var checkpointPath = Path.Combine(runDir, Checkpoint.FileName);
+        var metricsPath = Path.Combine(runDir, RunFolder.MetricsFile);
+        var checkpointPath = Path.Combine(runDir, RunFolder.CheckpointFile);
         var bestPath = Path.Combine(runDir, BestWeights);
         if (!resume && (File.Exists(metricsPath) || File.Exists(checkpointPath)))
             throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it, or train into a new folder");
@@ -305,7 +306,7 @@ public static class Trainer
     // AtomicFile's temporaries (".best.pt.<pid>.<guid>.tmp") outlive a killed process; none of ours is being written now.
     private static void DeleteStaleTemporaryFiles(string runDir)
     {
-        foreach (var name in new[] { BestWeights, LastWeights, SummaryFile, Checkpoint.FileName })
+        foreach (var name in new[] { BestWeights, LastWeights, SummaryFile, RunFolder.CheckpointFile })
             foreach (var tmp in Directory.EnumerateFiles(runDir, $".{name}.*.tmp"))
                 File.Delete(tmp);
     }
@@ -353,7 +354,7 @@ public static class Trainer
 
     /// <summary>
     /// Everything a resumed run must share with the original for its results to be the same. Options added after runs
-    /// had been started (<see cref="AddedLater"/>) are left out while they hold their defaults, so the fingerprint of
+    /// had been started (all but <see cref="FirstRuns"/>) are left out while they hold their defaults, so the fingerprint of
     /// such a run is the one its checkpoint recorded and it still resumes.
     /// </summary>
     internal static string Fingerprint(TrainOptions options, EncodedDataset train, EncodedDataset val)
@@ -368,19 +369,22 @@ public static class Trainer
         }, Json.Compact)!.AsObject();
         var defaults = JsonSerializer.SerializeToNode(new { Model = new ModelOptions(), new OptimizerOptions().ClassWeight, new OptimizerOptions().Sampler }, Json.Compact)!.AsObject();
         var model = node["model"]!.AsObject();
-        foreach (var name in AddedLater.Model)
+        foreach (var name in model.Select(p => p.Key).Except(FirstRuns.Model).ToList())
             if (JsonNode.DeepEquals(model[name], defaults["model"]![name])) model.Remove(name);
-        foreach (var name in AddedLater.Optimizer)
+        foreach (var name in FirstRuns.OptimizerAddedLater)
             if (JsonNode.DeepEquals(node[name], defaults[name])) node.Remove(name);
         return node.ToJsonString(Json.Compact);
     }
 
-    /// <summary>The JSON names of the options that joined the fingerprint after the first runs (see <see cref="Fingerprint"/>).</summary>
-    private static class AddedLater
+    /// <summary>
+    /// What the first runs' fingerprints held (see <see cref="Fingerprint"/>): every model option added since, a new
+    /// model kind's included, is left out while it holds its default, so a new option needs no entry here.
+    /// </summary>
+    private static class FirstRuns
     {
-        public static readonly string[] Model = ["dropout", "word_ngrams", "ngram_buckets", "filter_widths", "filters", "embeddings", "freeze_embeddings",
-            "c", "min_df", "max_chars", "time_budget"];
-        public static readonly string[] Optimizer = ["class_weight", "sampler"];
+        public static readonly string[] Model = ["kind", "embedding_dim", "hidden_dim", "layer_dim", "init", "kernel_size", "pkernel_size",
+            "pool", "forget_bias", "bidirectional"];
+        public static readonly string[] OptimizerAddedLater = ["class_weight", "sampler"];
     }
 
     private static string DataHash(EncodedDataset data)

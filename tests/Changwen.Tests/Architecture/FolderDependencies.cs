@@ -8,13 +8,15 @@ namespace Changwen.Tests.Architecture;
 
 /// <summary>
 /// Which folder (namespace under <c>Changwen.</c>) of the compiled library references which, read from the assembly's
-/// metadata rather than from <c>using</c> lines: a relative name such as <c>Auto.AutoRecord</c>, or a type reached
+/// metadata rather than from <c>using</c> lines: a relative name such as <c>Tfidf.LinearJob</c>, or a type reached
 /// through a member's signature, has no <c>using</c>. A folder A depends on B when a type declared in A (or a
 /// compiler-generated type nested in one: lambdas, iterators, async state machines) names a type declared in B in its
 /// base type, interfaces, fields, properties, method signatures, local variables, generic constraints, attributes, or
 /// in an instruction of a method body (types, methods and fields used, and the signatures of the members used).
-/// Blind spot: constants (const fields, enum members used only as values, <c>nameof</c>) are copied into the IL as
-/// numbers or strings and leave no reference.
+/// Constants (const fields, enum members used only as values, <c>nameof</c>) are copied into the IL as numbers or
+/// strings and leave no reference; given the library's source folder, <see cref="Of"/> also counts each file's
+/// <c>using Changwen.X;</c> and relative names such as <c>Tfidf.LinearJob</c>, which is how a constant of another
+/// folder is reached.
 /// </summary>
 public sealed class FolderDependencies
 {
@@ -33,14 +35,60 @@ public sealed class FolderDependencies
         Examples = examples;
     }
 
-    public static FolderDependencies Of(string assemblyPath)
+    /// <param name="sourceDir">The library's source folder (src/Changwen), whose subfolders are its folders; null reads
+    /// the assembly only.</param>
+    public static FolderDependencies Of(string assemblyPath, string? sourceDir = null)
     {
         using var stream = File.OpenRead(assemblyPath);
         using var pe = new PEReader(stream);
         var reader = pe.GetMetadataReader();
         var walker = new Walker(reader, pe);
         foreach (var handle in reader.TypeDefinitions) walker.Visit(handle);
+        if (sourceDir is not null) AddSources(sourceDir, walker.References, walker.Examples, TypeNames(reader));
         return new FolderDependencies(walker.References, walker.Examples);
+    }
+
+    /// <summary>Folder → the names of the top-level types declared in it.</summary>
+    static Dictionary<string, HashSet<string>> TypeNames(MetadataReader reader)
+    {
+        var names = new Dictionary<string, HashSet<string>>();
+        foreach (var handle in reader.TypeDefinitions)
+        {
+            var type = reader.GetTypeDefinition(handle);
+            if (!type.GetDeclaringType().IsNil) continue;
+            var folder = FolderOf(reader.GetString(type.Namespace));
+            if (folder == "") continue;
+            var name = reader.GetString(type.Name);
+            (names.TryGetValue(folder, out var set) ? set : names[folder] = []).Add(name.Split('`')[0]);
+        }
+        return names;
+    }
+
+    static void AddSources(string sourceDir, Dictionary<string, SortedSet<string>> references,
+        Dictionary<(string, string), string> examples, Dictionary<string, HashSet<string>> typeNames)
+    {
+        var folders = references.Keys.Where(f => f != RootFolder).ToList();
+        var named = new System.Text.RegularExpressions.Regex(
+            @"^\s*using\s+(?:static\s+)?Changwen\.(?<to>\w+)|(?<![\w.""])(?<to>" + string.Join("|", folders) + @")\.(?<type>[A-Z]\w*)",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        foreach (var file in Directory.EnumerateFiles(sourceDir, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(sourceDir, file);
+            var parts = relative.Split(Path.DirectorySeparatorChar);
+            if (parts[0] is "bin" or "obj") continue;
+            var from = parts.Length == 1 ? RootFolder : parts[0];
+            if (!references.ContainsKey(from)) continue;
+            // Comments and strings name other folders freely (a <see cref> is checked by the compiler, not a dependency).
+            var code = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(file), @"//[^\n]*|""(?:[^""\\\n]|\\.)*""", "");
+            foreach (System.Text.RegularExpressions.Match m in named.Matches(code))
+            {
+                var to = m.Groups["to"].Value;
+                if (to == from || !references.ContainsKey(to)) continue;
+                // Text.Length on a property named Text is no folder: the name after the dot must be one of its types.
+                if (m.Groups["type"].Success && !typeNames.GetValueOrDefault(to, []).Contains(m.Groups["type"].Value)) continue;
+                if (references[from].Add(to)) examples[(from, to)] = $"{relative}: {m.Value.Trim()}";
+            }
+        }
     }
 
     public IReadOnlyList<string> Folders => References.Keys.Order(StringComparer.Ordinal).ToList();

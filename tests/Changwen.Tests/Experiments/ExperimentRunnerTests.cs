@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Changwen.Cli.Commands;
 using Changwen.Experiments;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Tests.Experiments;
@@ -40,7 +41,7 @@ public sealed class ExperimentRunnerTests
             cancel?.Token ?? CancellationToken.None);
 
     private static List<int> EpochsIn(string outDir, string run) =>
-        MetricsLog.Read(Path.Combine(ExperimentReport.RunDir(outDir, run), MetricsLog.FileName)).Epochs.Select(e => e.Epoch).ToList();
+        MetricsLog.Read(Path.Combine(ExperimentReport.RunDir(outDir, run), RunFolder.MetricsFile)).Epochs.Select(e => e.Epoch).ToList();
 
     [Fact]
     public void An_experiment_stopped_mid_run_resumes_skipping_finished_runs_continuing_the_stopped_one_and_starting_the_rest()
@@ -75,7 +76,7 @@ public sealed class ExperimentRunnerTests
         var refused = Assert.Throws<UserInputException>(() => Run(data, experiment, outDir, resume: false, []));
         Assert.Contains("--resume", refused.Message);
 
-        var firstMetrics = File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), MetricsLog.FileName));
+        var firstMetrics = File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), RunFolder.MetricsFile));
         messages.Clear();
         rows = Run(data, experiment, outDir, resume: true, messages);
 
@@ -85,12 +86,12 @@ public sealed class ExperimentRunnerTests
         Assert.Contains(messages, m => m.StartsWith("[second] epoch 2/2", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.StartsWith("[second] epoch 1/2", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.StartsWith("[first]", StringComparison.Ordinal));
-        Assert.Equal(firstMetrics, File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), MetricsLog.FileName)));
+        Assert.Equal(firstMetrics, File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), RunFolder.MetricsFile)));
         Assert.All(rows, r => Assert.Equal(RunStatus.Finished, r.Status));
         Assert.Equal([1, 2], EpochsIn(outDir, "second"));
         Assert.Equal([1, 2], EpochsIn(outDir, "third"));
-        Assert.Equal(20, Changwen.Bundle.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "third")).Encoding.MaxLen);
-        Assert.Equal(PoolKind.TrueLast, Changwen.Bundle.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "second")).Model.Pool);
+        Assert.Equal(20, Changwen.Runs.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "third")).Encoding.MaxLen);
+        Assert.Equal(PoolKind.TrueLast, Changwen.Runs.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "second")).Model.Pool);
         Assert.All(rows, r => Assert.NotNull(r.Summary!.TestAccuracy));
         Assert.Contains("3 runs: 3 finished.", File.ReadAllText(Path.Combine(outDir, ExperimentReport.MarkdownFile)));
     }

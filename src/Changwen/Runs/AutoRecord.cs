@@ -1,6 +1,6 @@
 using Changwen.IO;
 
-namespace Changwen.Auto;
+namespace Changwen.Runs;
 
 /// <summary>How one candidate of a <c>--model auto</c> search fared.</summary>
 /// <param name="Name">The candidate's name (its sub-folder under candidates/), or two names joined by "+" for their average.</param>
@@ -17,8 +17,8 @@ public sealed record CandidateResult(string Name, string Status, double? ValAccu
 /// </summary>
 public sealed record AutoRecord(IReadOnlyList<string> Chosen, IReadOnlyList<CandidateResult> Candidates, double BudgetMinutes, double Seconds)
 {
-    public const string FileName = "auto.json";
-    public const string CandidatesFolder = "candidates";
+    public const string FileName = RunFolder.AutoFile;
+    public const string CandidatesFolder = RunFolder.CandidatesFolder;
 
     public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Json.Serialize(this));
 
