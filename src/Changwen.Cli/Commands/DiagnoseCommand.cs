@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.IO;
+using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Training;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Changwen.Jobs;
 using Changwen.Models;
+using Changwen.Pipeline;
 using Changwen.Training;
 using Changwen;
 

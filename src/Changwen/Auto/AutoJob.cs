@@ -3,9 +3,9 @@ using Changwen.Bundle;
 using Changwen.Evaluation;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Auto;
 

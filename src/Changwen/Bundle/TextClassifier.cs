@@ -4,7 +4,6 @@ using Changwen.Runs;
 using Changwen.Tfidf;
 using Changwen.Models;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Bundle;
 

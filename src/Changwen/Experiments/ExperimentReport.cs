@@ -6,7 +6,6 @@ using Changwen.Diagnosis;
 using Changwen.Evaluation;
 using Changwen.IO;
 using Changwen.Runs;
-using Changwen.Training;
 
 namespace Changwen.Experiments;
 

@@ -1,6 +1,5 @@
 using Changwen.IO;
 using Changwen.Runs;
-using Changwen.Training;
 
 namespace Changwen.Experiments;
 
@@ -11,7 +10,7 @@ public sealed record ExperimentRun(PlannedRun Plan, TrainOptions Options)
 }
 
 /// <summary>
-/// Runs an experiment's runs one after another, each a <see cref="TrainingJob"/> into <c>OUT/runs/NAME</c>, and rewrites
+/// Runs an experiment's runs one after another, each a <see cref="Pipeline.TrainingJob"/> into <c>OUT/runs/NAME</c>, and rewrites
 /// the report after each. The experiment can be killed at any moment; with <c>resume</c> finished runs are skipped,
 /// an unfinished run continues from its last finished epoch, and the rest start.
 /// </summary>

@@ -1,12 +1,12 @@
 using Changwen.Auto;
-using Changwen.Training;
+using Changwen.Pipeline;
 
 namespace Changwen.Jobs;
 
 /// <summary>
 /// Trains a model of any kind into a run folder, as <c>changwen train</c> and experiment plans do: <c>--model auto</c>
 /// through <see cref="AutoJob"/> (whose candidates are trained by <see cref="TrainingJob"/>), every other kind, and every
-/// resume, through <see cref="TrainingJob"/>. It sits above both so that Training never reaches up to Auto.
+/// resume, through <see cref="TrainingJob"/>. It sits above both so that the pipeline never reaches up to Auto.
 /// </summary>
 public static class TrainJob
 {

@@ -29,7 +29,7 @@ public sealed record TrainingSummary
     public long Parameters { get; init; }
     public int Threads { get; init; }
     public int Seed { get; init; }
-    /// <summary>Accuracy and macro-averaged F1 of the best weights on the test split, filled in by <see cref="Training.TrainingJob"/>
+    /// <summary>Accuracy and macro-averaged F1 of the best weights on the test split, filled in by <see cref="Pipeline.TrainingJob"/>
     /// after training (null while training, or when the corpus has no test documents).</summary>
     public double? TestAccuracy { get; init; }
     public double? TestMacroF1 { get; init; }

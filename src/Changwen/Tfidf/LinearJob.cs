@@ -7,7 +7,7 @@ using Changwen.Text;
 namespace Changwen.Tfidf;
 
 /// <summary>
-/// The training step of a <c>--model linear</c> run, after <see cref="Training.TrainingJob"/> has read, split and segmented the
+/// The training step of a <c>--model linear</c> run, after <see cref="Pipeline.TrainingJob"/> has read, split and segmented the
 /// corpus: fit (<see cref="LinearTrainer"/>), save <see cref="RunFolder.LinearModelFile"/>, record the fit as the run's one
 /// "epoch" in metrics.jsonl and summary.json, score the test split.
 /// </summary>

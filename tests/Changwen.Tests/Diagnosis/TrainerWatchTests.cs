@@ -56,7 +56,7 @@ public sealed class TrainerWatchTests
             progress.Report(f.ToProgress());
         var watcher = new TrainingWatcher(WatchContext.For(options, Classes, Train, readsLast, corpusOrderedByLabel: false));
         using var model = ModelFactory.Create(options.Model, SyntheticCorpus.VocabSize, SyntheticCorpus.Classes, modelSeed ?? options.Optimizer.Seed);
-        Trainer.Train(model, Train, Val, options, dir, resume, progress, ct, watcher, log);
+        Trainer.Train(model, Train, Val, options, dir, resume, progress, ct, new TrainingDiagnosis(watcher, log, progress, Val.Labels, model.NumClasses));
         return findingLines;
     }
 

@@ -1,6 +1,7 @@
 using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.Experiments;
+using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Tests.Training;
 using Changwen.Tfidf;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Changwen.Bundle;
 using Changwen.Data;
+using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Evaluation;
+using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;

@@ -5,8 +5,9 @@ using Changwen.IO;
 using Changwen.Models;
 using Changwen.Runs;
 using Changwen.Text;
+using Changwen.Training;
 
-namespace Changwen.Training;
+namespace Changwen.Pipeline;
 
 /// <summary>What <see cref="TrainingJob.Run"/> produced.</summary>
 /// <param name="RunDir">The run folder, as a full path.</param>
@@ -180,7 +181,8 @@ public static class TrainingJob
         if (effective.Model.Embeddings is { } vectorsPath && !File.Exists(Path.Combine(runDir, RunFolder.CheckpointFile)))
             LoadPretrainedVectors(model, vectorsPath, data.Vocabulary, runDir, progress);
         var trainerProgress = reportWatcherFindings || progress is null ? progress : new WithoutFindings(progress);
-        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct, watcher, log);
+        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct,
+            new TrainingDiagnosis(watcher, log, trainerProgress, val.Labels, classes.Count));
 
         // ---- evaluate the best weights (the trainer leaves them in the model) and draw the curves
         ClassificationReport? report = null;
