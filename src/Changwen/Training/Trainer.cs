@@ -88,12 +88,13 @@ public static class Trainer
         var stopped = PatienceExhausted(history, opt.Patience);
         using (var metrics = new FileStream(metricsPath, FileMode.Append, FileAccess.Write, FileShare.Read))
         {
+            var loop = new EpochLoop(model, optimizer, train, opt, metrics, progress, observer, ct);
             for (var epoch = firstEpoch; epoch <= opt.Epochs && !stopped; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 // Reseeding per epoch makes any randomness inside an epoch (dropout, later) independent of where a run resumed.
                 random.manual_seed(BatchOrder.EpochSeed(opt.Seed, epoch));
-                var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, opt, epoch, ref globalStep, metrics, progress, observer, ct);
+                var (trainLoss, trainAccuracy) = TrainEpoch(loop, epoch, ref globalStep);
                 var trainSeconds = clock.Elapsed.TotalSeconds;
                 ct.ThrowIfCancellationRequested();
                 var predicted = observer is null ? null : new long[model.NumClasses];
@@ -130,10 +131,13 @@ public static class Trainer
         return summary;
     }
 
-    private static (double Loss, double Accuracy) TrainEpoch(TextClassifierModel model, Adam optimizer, EncodedDataset train,
-        OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress,
-        ITrainingObserver? observer, CancellationToken ct)
+    /// <summary>What every epoch of one <see cref="Train"/> call shares.</summary>
+    private sealed record EpochLoop(TextClassifierModel Model, Adam Optimizer, EncodedDataset Train, OptimizerOptions Opt,
+        FileStream Metrics, IProgress<ProgressUpdate>? Progress, ITrainingObserver? Observer, CancellationToken Ct);
+
+    private static (double Loss, double Accuracy) TrainEpoch(EpochLoop loop, int epoch, ref long globalStep)
     {
+        var (model, optimizer, train, opt, metrics, progress, observer, ct) = loop;
         model.train();
         // The balanced sampler draws this epoch's rows (in random order); bucketing then groups the drawn rows by length.
         var drawn = opt.Sampler == SamplerKind.Balanced ? BatchOrder.BalancedDraw(train.Labels, model.NumClasses, opt.Seed, epoch) : null;

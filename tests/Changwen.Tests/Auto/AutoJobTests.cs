@@ -1,6 +1,7 @@
 using Changwen.Auto;
 using Changwen.Bundle;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Tfidf;
 using Changwen.Training;

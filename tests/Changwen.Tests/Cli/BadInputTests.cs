@@ -7,6 +7,7 @@ using Changwen.Bundle;
 using Changwen.Cli;
 using Changwen.Runs;
 using Changwen.Tests.Bundle;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Serving;
 using Changwen.Tests.Training;
 

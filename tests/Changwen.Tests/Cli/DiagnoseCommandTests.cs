@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Changwen.Cli.Commands;
 using Changwen.Diagnosis;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 
 namespace Changwen.Tests.Cli;

@@ -3,6 +3,7 @@ using Changwen.Bundle;
 using Changwen.Cli;
 using Changwen.Pipeline;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Training;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Changwen.Cli.Commands;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 
 namespace Changwen.Tests.Cli;

@@ -47,7 +47,7 @@ public sealed class ExperimentRunnerTests
     public void An_experiment_stopped_mid_run_resumes_skipping_finished_runs_continuing_the_stopped_one_and_starting_the_rest()
     {
         using var dir = new TempDir();
-        var data = Training.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
+        var data = Pipeline.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
         var outDir = Path.Combine(dir.Path, "experiment");
         var experiment = Plan("""
               - name: first
@@ -100,7 +100,7 @@ public sealed class ExperimentRunnerTests
     public void A_failing_run_is_reported_and_the_experiment_goes_on()
     {
         using var dir = new TempDir();
-        var data = Training.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
+        var data = Pipeline.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
         var outDir = Path.Combine(dir.Path, "experiment");
         var planPath = Path.Combine(dir.Path, "plan.yaml");
         File.WriteAllText(planPath, Defaults.Replace("epochs: 2", "epochs: 1") + """

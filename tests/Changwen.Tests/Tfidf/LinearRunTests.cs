@@ -3,6 +3,7 @@ using Changwen.Diagnosis;
 using Changwen.Experiments;
 using Changwen.Pipeline;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Tfidf;
 using Changwen.Training;

@@ -3,6 +3,7 @@ using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Pipeline;
 using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Text;
 using Changwen.Training;
 

@@ -6,8 +6,9 @@ using Changwen.Pipeline;
 using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
+using Changwen.Tests.Training;
 
-namespace Changwen.Tests.Training;
+namespace Changwen.Tests.Pipeline;
 
 /// <summary>
 /// A tiny three-class corpus on disk, folder per class: every class has its own characters, mixed with shared filler,
