@@ -8,7 +8,7 @@ namespace Changwen.Diagnosis;
 /// The diagnosis as the trainer's observer: feeds every loss, gradient norm and epoch to the <see cref="TrainingWatcher"/>,
 /// writes gradient-norm records (see <see cref="Trainer.GradientRecordDue"/>) and validation prediction counts to
 /// metrics.jsonl, keeps each finding once in the <see cref="DiagnosisLog"/> and reports the new ones through the progress
-/// (stage <see cref="Finding.ProgressStage"/>). On resume the kept metrics are replayed first, so it judges the whole run.
+/// (as <see cref="FindingUpdate"/>s). On resume the kept metrics are replayed first, so it judges the whole run.
 /// </summary>
 /// <param name="log">Where the findings are kept (diagnosis.json); null keeps them in memory, so each is still reported once.</param>
 public sealed class TrainingDiagnosis(TrainingWatcher watcher, DiagnosisLog? log, IProgress<ProgressUpdate>? progress,
@@ -59,7 +59,7 @@ public sealed class TrainingDiagnosis(TrainingWatcher watcher, DiagnosisLog? log
     private void Resolve(IEnumerable<string> codes, int epoch)
     {
         foreach (var finding in findings.Resolve(codes, epoch))
-            progress?.Report(new ProgressUpdate(Finding.ProgressStage, 0, null,
+            progress?.Report(new FindingUpdate(finding,
                 $"resolved [{finding.Code}] after epoch {epoch}: validation accuracy now beats the class frequencies"));
     }
 }

@@ -285,7 +285,7 @@ public static class TrainingJob
     {
         public void Report(ProgressUpdate value)
         {
-            if (value.Stage != Finding.ProgressStage) inner.Report(value);
+            if (value is not FindingUpdate) inner.Report(value);
         }
     }
 

@@ -43,7 +43,7 @@ public sealed class TrainerWatchTests
         var findingLines = new List<string>();
         var progress = new SyncProgress(u =>
         {
-            if (u.Stage == Finding.ProgressStage) findingLines.Add(u.Message!);
+            if (u is FindingUpdate) findingLines.Add(u.Message!);
             onProgress?.Invoke(u);
         });
         var readsLast = options.Model.Pool == PoolKind.Last;
