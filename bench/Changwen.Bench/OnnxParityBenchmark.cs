@@ -4,6 +4,7 @@ using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Export;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
 
@@ -59,7 +60,7 @@ public static class OnnxParityBenchmark
 
         TorchRuntime.SetThreads(threads);
         TorchRuntime.FlushDenormals();
-        using var model = ModelFactory.Load(Path.Combine(runDir, Trainer.BestWeights), options.Model, vocabulary.Count, labels.Count);
+        using var model = ModelFactory.Load(Path.Combine(runDir, RunFolder.BestWeights), options.Model, vocabulary.Count, labels.Count);
         model.eval();
         using var scorer = OnnxScorer.Load(exportDir, threads);
 

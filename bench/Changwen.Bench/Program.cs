@@ -16,6 +16,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["export-ids"] = ExportIds.Run,
     ["corpus"] = CorpusGenerator.Run,
     ["linear-fit"] = LinearFitBenchmark.Run,
+    ["folder-deps"] = FolderDeps.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using Changwen.Data;
 using Changwen.IO;
+using Changwen.Models;
 
 namespace Changwen.Cli;
 
@@ -37,9 +38,7 @@ public sealed class CliOptions
 
     // Model
     public readonly Option<ModelKind?> Model = Enum<ModelKind>("--model",
-        "auto (train's default: trains linear and fasttext, and textcnn and lstm when --time-budget allows, and keeps linear unless another " +
-        "candidate or the average of the two best beats it on validation beyond noise), linear (TF-IDF + logistic regression), lstm, " +
-        "fasttext (word + bigram bag), textcnn (Kim's CNN) or mergenet. " +
+        string.Join(", ", ModelSpecs.All.Select(s => s.Summary).SkipLast(1)) + " or " + ModelSpecs.All[^1].Summary + ". " +
         "Each model has its own measured defaults; flags given override them.");
     public readonly Option<int> EmbeddingDim = new("--embedding-dim") { Description = "Word embedding size.", DefaultValueFactory = _ => D.Model.EmbeddingDim };
     public readonly Option<int> HiddenDim = new("--hidden-dim") { Description = "LSTM hidden size (per direction).", DefaultValueFactory = _ => D.Model.HiddenDim };

@@ -1,4 +1,5 @@
 using Changwen.Bundle;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Serving;

@@ -91,7 +91,7 @@ public static class OptionLimits
         Range(m.NgramBuckets, 1, MaxNgramBuckets, "--ngram-buckets", "ngram_buckets", "Pass e.g. 20000");
         Range(m.Filters, 1, MaxDimension, "--filters", "filters", "Pass e.g. 100");
         if (m.Kind == ModelKind.Textcnn)
-            foreach (var width in Models.TextCnn.ParseWidths(m.FilterWidths))
+            foreach (var width in m.ParseFilterWidths())
                 Range(width, 1, MaxKernel, "--filter-widths", "filter_widths", "Pass e.g. 2,3,4");
 
         var p = o.Optimizer;

@@ -8,4 +8,6 @@ namespace Changwen;
 /// <param name="Done">Units finished so far.</param>
 /// <param name="Total">Units in all, when known.</param>
 /// <param name="Message">A line worth showing to the user (an epoch summary, a finding), or null.</param>
-public sealed record ProgressUpdate(string Stage, long Done, long? Total, string? Message = null);
+/// <remarks>Updates that carry more than a line derive from it, so a caller tells them apart by type (a diagnosis
+/// finding is a <c>Diagnosis.FindingUpdate</c>).</remarks>
+public record ProgressUpdate(string Stage, long Done, long? Total, string? Message = null);

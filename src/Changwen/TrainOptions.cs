@@ -1,5 +1,3 @@
-using Changwen.Data;
-
 namespace Changwen;
 
 /// <summary>
@@ -174,6 +172,16 @@ public sealed record ModelOptions
     public int NgramBuckets { get; init; } = 20_000;
     /// <summary>TextCNN: the widths (in words) of its Conv1d filters, comma-separated; one set of <see cref="Filters"/> per width.</summary>
     public string FilterWidths { get; init; } = "2,3,4";
+    /// <summary>TextCNN: <see cref="FilterWidths"/> read: comma-separated positive integers, e.g. "2,3,4".</summary>
+    public IReadOnlyList<int> ParseFilterWidths()
+    {
+        var parts = (FilterWidths ?? "").Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+                throw new UserInputException($"filter widths must be comma-separated positive integers, got '{FilterWidths}'. Pass e.g. 2,3,4");
+        return widths;
+    }
     /// <summary>TextCNN: filters (output channels) per width.</summary>
     public int Filters { get; init; } = 100;
     /// <summary>

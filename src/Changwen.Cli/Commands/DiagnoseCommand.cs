@@ -3,6 +3,8 @@ using System.CommandLine.Parsing;
 using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.IO;
+using Changwen.Pipeline;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Cli.Commands;
@@ -47,7 +49,7 @@ public static class DiagnoseCommand
             else
             {
                 if (File.Exists(Path.Combine(target, RunFolder.OptionsFile)))
-                    throw UserInputException.At(Path.Combine(target, MetricsLog.FileName), null,
+                    throw UserInputException.At(Path.Combine(target, RunFolder.MetricsFile), null,
                         "missing: this run folder has not trained yet. Pass the corpus to check it before training, or train the run first");
                 var options = cli.Bind(r);
                 var progressTo = asJson ? r.InvocationConfiguration.Error : output; // keep stdout pure JSON
@@ -74,8 +76,7 @@ public static class DiagnoseCommand
     }
 
     /// <summary>A folder a training run has written to: it holds options.json and metrics.jsonl.</summary>
-    public static bool IsRunFolder(string path) =>
-        File.Exists(Path.Combine(path, RunFolder.OptionsFile)) && File.Exists(Path.Combine(path, MetricsLog.FileName));
+    public static bool IsRunFolder(string path) => RunFolder.IsRun(path);
 
     /// <summary>"Diagnosis" and one line per finding ("warning [code] message"), or "no problems found".</summary>
     public static void PrintFindings(TextWriter o, IReadOnlyList<Finding> findings, string heading = "Diagnosis")

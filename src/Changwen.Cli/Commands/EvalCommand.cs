@@ -4,6 +4,7 @@ using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Evaluation;
 using Changwen.IO;
+using Changwen.Runs;
 
 namespace Changwen.Cli.Commands;
 
@@ -103,7 +104,7 @@ public static class EvalCommand
     }
 
     /// <summary>One line for a candidate of an auto run: its name, what happened, its validation figures.</summary>
-    public static string Describe(Changwen.Auto.CandidateResult c) =>
+    public static string Describe(CandidateResult c) =>
         $"{c.Name,-20} {c.Status,-8}" +
         (c.ValAccuracy is { } a ? $" val accuracy {a:P2}, val loss {c.ValLoss:F4}" : "") +
         (c.Seconds is { } t ? $", {t:F0} s" : "") +

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Changwen.Experiments;
+using Changwen.Models;
 
 namespace Changwen.Cli.Commands;
 
@@ -118,7 +119,7 @@ public static class ExperimentCommand
             try
             {
                 // Every run is checked before the first one opens the corpus, so a bad value late in a plan costs nothing.
-                OptionLimits.Validate(options);
+                ModelSpecs.Validate(options);
             }
             catch (UserInputException e)
             {

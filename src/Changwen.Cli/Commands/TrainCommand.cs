@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Changwen.Jobs;
+using Changwen.Models;
+using Changwen.Pipeline;
 using Changwen.Training;
 using Changwen;
 
@@ -42,7 +45,7 @@ public static class TrainCommand
             try
             {
                 result = ConsoleProgress.Run(stdout, progress =>
-                    TrainingJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
+                    TrainJob.Run(dataPath, options, runDir, r.GetValue(resume), r.GetValue(cache), progress, ct,
                         reportWatcherFindings: !r.GetValue(noWatch),
                         // The one flag a resume takes: train to this many epochs in all.
                         resumeEpochs: r.GetValue(resume) && r.GetResult(cli.Epochs) is { Implicit: false } ? r.GetValue(cli.Epochs) : null,

@@ -36,6 +36,11 @@ public static class AutoChoice
     /// <summary>The significance level a challenger must reach.</summary>
     public const double Alpha = 0.05;
 
+    /// <summary>The rule in words, recorded in auto.json so the record explains itself.</summary>
+    public static readonly string Rule =
+        $"the first candidate is kept unless another candidate, or the average of the two best, beats it on the validation split " +
+        $"beyond noise (McNemar's exact test, one-sided, p < {Alpha}); among those that do, the best validation accuracy";
+
     /// <summary>The kept option and every challenger's comparison with the incumbent.</summary>
     public static (AutoOption Kept, IReadOnlyList<Comparison> Comparisons) Choose(AutoOption incumbent, IReadOnlyList<AutoOption> challengers,
         IReadOnlyList<int> valLabels)

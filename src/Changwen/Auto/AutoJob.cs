@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Changwen.Bundle;
 using Changwen.Evaluation;
 using Changwen.IO;
+using Changwen.Models;
+using Changwen.Pipeline;
+using Changwen.Runs;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Auto;
 
@@ -48,8 +50,7 @@ public static class AutoJob
         IProgress<ProgressUpdate>? progress, CancellationToken ct, IReadOnlyList<ModelKind>? candidates,
         Func<ModelKind, TrainOptions, TrainOptions>? adjust)
     {
-        if (!(options.Model.TimeBudget > 0 && double.IsFinite(options.Model.TimeBudget)))
-            throw new UserInputException($"--time-budget must be a positive number of minutes, got {options.Model.TimeBudget}. Pass e.g. 12");
+        ModelSpecs.Validate(options);
         var clock = Stopwatch.StartNew();
         var budget = TimeSpan.FromMinutes(options.Model.TimeBudget);
         runDir = Path.GetFullPath(runDir);
@@ -185,11 +186,11 @@ public static class AutoJob
         foreach (var file in new[] { RunFolder.LabelsFile, RunFolder.CorpusFile, RunFolder.SplitsFile })
             if (File.Exists(Path.Combine(first, file)))
                 AtomicFile.WriteAllBytes(Path.Combine(runDir, file), File.ReadAllBytes(Path.Combine(first, file)));
-        new AutoRecord(chosen, results, options.Model.TimeBudget, clock.Elapsed.TotalSeconds).Write(runDir);
+        new AutoRecord(chosen, results, options.Model.TimeBudget, clock.Elapsed.TotalSeconds) { Rule = AutoChoice.Rule }.Write(runDir);
         var trainDocs = trained[0].Result!.Summary.TrainDocs;
         var totalSeconds = clock.Elapsed.TotalSeconds;
         var epoch = new EpochRecord { Epoch = 1, ValAccuracy = chosenAccuracy, ValLoss = chosenLoss, Seconds = totalSeconds };
-        AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
+        AtomicFile.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), MetricsLog.Line(epoch));
         var summary = new TrainingSummary
         {
             Model = ModelKind.Auto, BestValAccuracy = chosenAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
@@ -197,7 +198,7 @@ public static class AutoJob
             Finished = true, TrainDocs = trainDocs, ValDocs = valDocs.Count, Threads = options.Optimizer.Threads,
             Seed = options.Optimizer.Seed, Chosen = chosenName, Candidates = results,
         };
-        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         ClassificationReport? report = null;
         if (testDocs.Count > 0)
         {
@@ -209,11 +210,12 @@ public static class AutoJob
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents, {chosenName})"));
         }
         TrainingJob.SaveCurve(runDir, trainDocs, options.Optimizer.BatchSize, classes.Count);
+        RunFolder.MarkFinished(runDir, summary);
         return new TrainingJobResult(runDir, saved, summary, report, trained[0].Result!.ValCarvedFromTrain);
     }
 
     /// <summary>A candidate's folder inside the auto run folder.</summary>
-    public static string CandidateDir(string runDir, string name) => Path.Combine(runDir, AutoRecord.CandidatesFolder, name);
+    public static string CandidateDir(string runDir, string name) => Path.Combine(runDir, RunFolder.CandidatesFolder, name);
 
     private static string Name(ModelKind kind) => kind.ToString().ToLowerInvariant();
 

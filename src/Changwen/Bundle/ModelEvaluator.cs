@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.Evaluation;
+using Changwen.Runs;
 
 namespace Changwen.Bundle;
 

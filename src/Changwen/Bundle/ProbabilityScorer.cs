@@ -2,7 +2,6 @@ using Changwen.Data;
 using Changwen.Tfidf;
 using Changwen.Models;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Bundle;
 

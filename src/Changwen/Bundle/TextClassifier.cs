@@ -1,9 +1,9 @@
 using Changwen.Data;
 using Changwen.IO;
+using Changwen.Runs;
 using Changwen.Tfidf;
 using Changwen.Models;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Bundle;
 
@@ -98,7 +98,7 @@ public sealed partial class TextClassifier : IDisposable
 
         if (options.Model.Kind == ModelKind.Linear)
         {
-            var modelPath = Path.Combine(dir, LinearModel.FileName);
+            var modelPath = Path.Combine(dir, RunFolder.LinearModelFile);
             var linear = LinearModel.Load(modelPath);
             if (linear.ClassCount != labels.Count)
                 throw UserInputException.At(modelPath, null, $"holds {linear.ClassCount} classes but labels.json lists {labels.Count}. Restore both files from the same training run");
@@ -121,7 +121,7 @@ public sealed partial class TextClassifier : IDisposable
                 throw UserInputException.At(optionsPath, null,
                     $"max length {options.Encoding.MaxLen} is shorter than the {model.MinSequenceLength} positions a {CliName(options.Model.Kind)} model needs. Restore the options.json of the training run");
             // Mismatched sizes (a vocab.tsv or labels.json from another run) surface here as weights that do not fit.
-            var weightsPath = Path.Combine(dir, Trainer.BestWeights);
+            var weightsPath = Path.Combine(dir, RunFolder.BestWeights);
             ModelFactory.LoadWeights(model, weightsPath);
             model.eval();
             var scorer = new NetworkScorer(model, new SequenceEncoder(vocabulary, options.Encoding), weightsPath);
@@ -140,13 +140,13 @@ public sealed partial class TextClassifier : IDisposable
     /// </summary>
     private static TextClassifier LoadChosen(string dir, BundleFormat format, TrainOptions options, IReadOnlyList<string> labels)
     {
-        var record = Auto.AutoRecord.Read(dir);
+        var record = AutoRecord.Read(dir);
         var members = new List<TextClassifier>();
         try
         {
             foreach (var name in record.Chosen)
             {
-                var member = Load(Path.Combine(dir, Auto.AutoRecord.CandidatesFolder, name));
+                var member = Load(Path.Combine(dir, RunFolder.CandidatesFolder, name));
                 members.Add(member);
                 if (!member.Labels.SequenceEqual(labels, StringComparer.Ordinal))
                     throw UserInputException.At(Path.Combine(member.RunDirectory, RunFolder.LabelsFile), null,
@@ -266,11 +266,11 @@ public sealed partial class TextClassifier : IDisposable
     }
 
     private static TrainingSummary? ReadSummaryIfAny(string dir) =>
-        File.Exists(Path.Combine(dir, Trainer.SummaryFile)) ? ReadSummary(dir) : null;
+        File.Exists(Path.Combine(dir, RunFolder.SummaryFile)) ? ReadSummary(dir) : null;
 
     private static TrainingSummary ReadSummary(string dir)
     {
-        var path = Path.Combine(dir, Trainer.SummaryFile);
+        var path = Path.Combine(dir, RunFolder.SummaryFile);
         try
         {
             return Json.Deserialize<TrainingSummary>(File.ReadAllText(path));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Changwen.IO;
+using Changwen.Runs;
 
 namespace Changwen.Diagnosis;
 
@@ -11,7 +12,7 @@ namespace Changwen.Diagnosis;
 /// </summary>
 public sealed class DiagnosisLog
 {
-    public const string FileName = "diagnosis.json";
+    public const string FileName = Runs.RunFolder.DiagnosisFile;
 
     private readonly string? path;
     private readonly List<Finding> findings = [];

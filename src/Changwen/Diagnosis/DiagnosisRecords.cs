@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Changwen.IO;
-using Changwen.Training;
+using Changwen.Runs;
 
 namespace Changwen.Diagnosis;
 

@@ -49,16 +49,23 @@ public sealed record Finding
     /// </summary>
     public int? ResolvedEpoch { get; init; }
 
-    /// <summary>The <see cref="ProgressUpdate.Stage"/> under which findings are reported; a caller filters on it to silence them.</summary>
+    /// <summary>The <see cref="ProgressUpdate.Stage"/> a finding is shown under (callers tell findings apart by type: <see cref="FindingUpdate"/>).</summary>
     public const string ProgressStage = "diagnosis";
 
     /// <summary>"warning [plateau] the loss has stayed…": the line a user sees.</summary>
     public string Describe() => $"{(Severity == Severity.Warning ? "warning" : "info")} [{Code}] {Message}" +
         (ResolvedEpoch is { } epoch ? $" (resolved after epoch {epoch})" : "");
 
-    /// <summary>This finding as a progress message (stage <see cref="ProgressStage"/>).</summary>
-    public ProgressUpdate ToProgress() => new(ProgressStage, 0, null, Describe());
+    /// <summary>This finding as a progress update (<see cref="FindingUpdate"/>, stage <see cref="ProgressStage"/>).</summary>
+    public FindingUpdate ToProgress() => new(this, Describe());
 }
+
+/// <summary>
+/// A finding reported through the progress: typed, so a caller reads or filters findings by type, not by a stage name;
+/// its <see cref="ProgressUpdate.Message"/> is the line the user sees.
+/// </summary>
+/// <param name="Line">"warning [code] ...", or the line saying the finding stopped holding.</param>
+public sealed record FindingUpdate(Finding Finding, string Line) : ProgressUpdate(Finding.ProgressStage, 0, null, Line);
 
 /// <summary>Number formatting for messages: culture-independent, short.</summary>
 internal static class Show

@@ -1,4 +1,5 @@
 using Changwen.Data;
+using Changwen.Models;
 
 namespace Changwen.Diagnosis;
 
@@ -22,17 +23,9 @@ public sealed record PaddingExposure(double ShareEndingInPadding, double MedianP
         return new PaddingExposure((double)padded.Length / padSteps.Length, Median(padded));
     }
 
-    /// <summary>
-    /// Pad steps the LSTM runs after the last word. MergeNet's LSTM sees pooled steps: conv position j holds a word when
-    /// j &lt; length, pooled step i when i·p &lt; length, so ⌈length/p⌉ of its ⌊(T−k+1)/p⌋ steps hold words.
-    /// </summary>
-    internal static int PadStepsRead(int length, int maxLen, ModelOptions model)
-    {
-        if (model.Kind != ModelKind.Mergenet) return Math.Max(0, maxLen - length);
-        var steps = (maxLen - model.KernelSize + 1) / model.PkernelSize;
-        var withWords = (length + model.PkernelSize - 1) / model.PkernelSize;
-        return Math.Max(0, steps - withWords);
-    }
+    /// <summary>Pad steps the LSTM runs after the last word (<see cref="ModelSpec.PadStepsRead"/>: MergeNet's are pooled).</summary>
+    internal static int PadStepsRead(int length, int maxLen, ModelOptions model) =>
+        ModelSpecs.Of(model.Kind).PadStepsRead(model, length, maxLen);
 
     internal static double Median(IReadOnlyList<int> values)
     {

@@ -1,6 +1,5 @@
-using Changwen.Bundle;
 using Changwen.IO;
-using Changwen.Training;
+using Changwen.Runs;
 
 namespace Changwen.Diagnosis;
 
@@ -17,13 +16,13 @@ public static class RunDiagnosis
     {
         var options = RunFolder.ReadOptions(runDir);
         var classes = RunFolder.ReadLabels(runDir);
-        var metricsPath = Path.Combine(runDir, MetricsLog.FileName);
+        var metricsPath = Path.Combine(runDir, RunFolder.MetricsFile);
         if (!File.Exists(metricsPath))
             throw UserInputException.At(metricsPath, null, "missing: the run has not started training. Train it first, or pass the folder of a run that trained");
         if (classes.Count < 2)
             throw UserInputException.At(Path.Combine(runDir, RunFolder.LabelsFile), null, $"lists {classes.Count} class(es); a classifier needs at least 2. Retrain or restore the run folder");
 
-        var diagnosisPath = Path.Combine(runDir, DiagnosisLog.FileName);
+        var diagnosisPath = Path.Combine(runDir, RunFolder.DiagnosisFile);
         var recorded = File.Exists(diagnosisPath) ? DiagnosisLog.Read(diagnosisPath) : null;
         var steps = MetricsLog.Read(metricsPath).Steps;
         var validationCounts = DiagnosisRecords.Read(metricsPath).Predictions.FirstOrDefault()?.Actual;
@@ -78,7 +77,7 @@ public static class RunDiagnosis
     private static WatchContext Context(string runDir, TrainOptions options, IReadOnlyList<string> classes,
         List<StepRecord> steps, IReadOnlyList<long>? validationCounts, IReadOnlyList<Finding>? recorded)
     {
-        var summaryPath = Path.Combine(runDir, Trainer.SummaryFile);
+        var summaryPath = Path.Combine(runDir, RunFolder.SummaryFile);
         var trainDocs = 0;
         try
         {

@@ -1,5 +1,6 @@
 using Changwen.Data;
-using Changwen.Training;
+using Changwen.Models;
+using Changwen.Runs;
 using static Changwen.Diagnosis.Show;
 
 namespace Changwen.Diagnosis;
@@ -56,8 +57,7 @@ public sealed record WatchContext
     }
 
     /// <summary>True when the classifier reads a single step of one LSTM direction (pool last or true-last).</summary>
-    public static bool ReadsOneStep(ModelOptions model) =>
-        model.Kind is ModelKind.Lstm or ModelKind.Mergenet && model.Pool is PoolKind.Last or PoolKind.TrueLast && !model.Bidirectional;
+    public static bool ReadsOneStep(ModelOptions model) => ModelSpecs.Of(model.Kind).ReadsOneStep(model);
 
     /// <summary>
     /// LSTM steps from the first word of a document of <paramref name="length"/> words to the step read: the whole row
@@ -70,7 +70,7 @@ public sealed record WatchContext
         var wholeRow = options.Model.Pool == PoolKind.Last && options.Encoding.Pad == PadSide.Post && !options.Optimizer.Bucket;
         if (!wholeRow && length is null) return null;
         var words = wholeRow ? maxLen : Math.Min(length!.Value, maxLen);
-        return options.Model.Kind == ModelKind.Mergenet ? Math.Max(1, words / options.Model.PkernelSize) : words;
+        return ModelSpecs.Of(options.Model.Kind).RecurrentSteps(options.Model, words);
     }
 
     /// <summary>

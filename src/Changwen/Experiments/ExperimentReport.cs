@@ -5,7 +5,7 @@ using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.Evaluation;
 using Changwen.IO;
-using Changwen.Training;
+using Changwen.Runs;
 
 namespace Changwen.Experiments;
 
@@ -75,9 +75,7 @@ public static class ExperimentReport
     {
         if (File.Exists(Path.Combine(runDir, FailureFile))) return RunStatus.Failed;
         if (!File.Exists(Path.Combine(runDir, RunFolder.OptionsFile))) return RunStatus.NotStarted;
-        // The trainer marks the summary finished before the test split is scored; curve.png is the job's last file.
-        return ReadSummary(runDir) is { Finished: true } && File.Exists(Path.Combine(runDir, RunFolder.CurvePng))
-            ? RunStatus.Finished : RunStatus.Unfinished;
+        return RunFolder.IsFinished(runDir) ? RunStatus.Finished : RunStatus.Unfinished;
     }
 
     private static RunRow CollectRun(string runDir, PlannedRun run)
@@ -93,7 +91,7 @@ public static class ExperimentReport
         }
         var epochs = new List<EpochPoint>();
         double? epoch1Loss = null;
-        var metricsPath = Path.Combine(runDir, MetricsLog.FileName);
+        var metricsPath = Path.Combine(runDir, RunFolder.MetricsFile);
         if (File.Exists(metricsPath))
         {
             try
@@ -124,7 +122,7 @@ public static class ExperimentReport
 
     private static TrainingSummary? ReadSummary(string runDir)
     {
-        var path = Path.Combine(runDir, Trainer.SummaryFile);
+        var path = Path.Combine(runDir, RunFolder.SummaryFile);
         if (!File.Exists(path)) return null;
         try { return Json.Deserialize<TrainingSummary>(File.ReadAllText(path)); }
         catch (System.Text.Json.JsonException) { return null; } // written atomically, so only a hand-edited file gets here

@@ -1,6 +1,5 @@
-using Changwen.Bundle;
 using Changwen.IO;
-using Changwen.Training;
+using Changwen.Runs;
 
 namespace Changwen.Experiments;
 
@@ -11,7 +10,7 @@ public sealed record ExperimentRun(PlannedRun Plan, TrainOptions Options)
 }
 
 /// <summary>
-/// Runs an experiment's runs one after another, each a <see cref="TrainingJob"/> into <c>OUT/runs/NAME</c>, and rewrites
+/// Runs an experiment's runs one after another, each a <see cref="Pipeline.TrainingJob"/> into <c>OUT/runs/NAME</c>, and rewrites
 /// the report after each. The experiment can be killed at any moment; with <c>resume</c> finished runs are skipped,
 /// an unfinished run continues from its last finished epoch, and the rest start.
 /// </summary>
@@ -64,7 +63,7 @@ public static class ExperimentRunner
                 $"{label}: {(resumeRun ? "resuming" : "starting")} ({(run.Plan.Overrides.Count == 0 ? "plan defaults" : string.Join(" ", run.Plan.Overrides))})"));
             try
             {
-                var result = TrainingJob.Run(dataPath, run.Options, runDir, resumeRun, cacheDir, Prefixed(progress, run.Name), ct);
+                var result = Jobs.TrainJob.Run(dataPath, run.Options, runDir, resumeRun, cacheDir, Prefixed(progress, run.Name), ct);
                 progress?.Report(new ProgressUpdate("experiment", i + 1, selected.Count,
                     $"{label}: best val accuracy {result.Summary.BestValAccuracy:P2} at epoch {result.Summary.BestEpoch}" +
                     (result.TestAccuracy is { } test ? $", test accuracy {test:P2}" : "")));

@@ -1,8 +1,8 @@
-using Changwen.Bundle;
+using Changwen.Runs;
 
 namespace Changwen.Export;
 
-/// <summary>What an exported folder says about its model, in the shapes <see cref="TextClassifier"/> holds.</summary>
+/// <summary>What an exported folder says about its model, in the shapes <see cref="Bundle.TextClassifier"/> holds.</summary>
 internal static class OnnxBundle
 {
     /// <summary>

@@ -1,8 +1,7 @@
-using Changwen.Bundle;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Text;
-using Changwen.Training;
 using Google.Protobuf;
 using Onnx;
 
@@ -43,7 +42,7 @@ public static class OnnxExporter
             if (File.Exists(Path.Combine(output, name)))
                 throw UserInputException.At(Path.Combine(output, name), null, "already exists; an export never overwrites a model. Choose another --out folder or delete it");
 
-        using var model = ModelFactory.Load(Path.Combine(dir, Trainer.BestWeights), options.Model, vocabulary.Count, labels.Count);
+        using var model = ModelFactory.Load(Path.Combine(dir, RunFolder.BestWeights), options.Model, vocabulary.Count, labels.Count);
         model.eval();
         var onnx = BuildModel(model, format.Changwen);
 

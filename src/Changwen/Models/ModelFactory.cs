@@ -21,14 +21,7 @@ public static class ModelFactory
             throw new UserInputException($"forget-gate bias must be a finite number, got {bias}. Pass e.g. 1");
         Validate(options);
         if (seed is { } s) random.manual_seed(s);
-        return options.Kind switch
-        {
-            ModelKind.Lstm => new LstmClassifier(options, vocabSize, numClasses),
-            ModelKind.Mergenet => new MergeNet(options, vocabSize, numClasses),
-            ModelKind.Fasttext => new FastText(options, vocabSize, numClasses),
-            ModelKind.Textcnn => new TextCnn(options, vocabSize, numClasses),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown model kind"),
-        };
+        return ModelSpecs.Of(options.Kind).Create(options, vocabSize, numClasses);
     }
 
     /// <summary>The options of the newer models and of dropout, checked before any native code sees them (and before a
@@ -39,21 +32,14 @@ public static class ModelFactory
             throw new UserInputException($"dropout must be at least 0 and below 1, got {options.Dropout}. Pass e.g. 0.5, or 0 for none");
         if (options.WordNgrams is not (1 or 2))
             throw new UserInputException($"word n-grams must be 1 (words) or 2 (words and bigrams), got {options.WordNgrams}");
-        if (options.Kind == ModelKind.Fasttext && options.WordNgrams == 2 && options.NgramBuckets < 1)
-            throw new UserInputException($"n-gram buckets must be positive, got {options.NgramBuckets}. Pass e.g. 20000");
-        if (options.Kind == ModelKind.Textcnn)
-        {
-            TextCnn.ParseWidths(options.FilterWidths);
-            if (options.Filters < 1) throw new UserInputException($"filters per width must be positive, got {options.Filters}. Pass e.g. 100");
-        }
+        ModelSpecs.Of(options.Kind).Validate(options);
     }
 
     /// <summary>
     /// Whether the classifier reads the final column of a padded row, pads included (LSTM and MergeNet with
     /// <c>--pool last</c>); the bag and convolution models read only the words.
     /// </summary>
-    public static bool ReadsLastColumn(ModelOptions options) =>
-        options.Kind is ModelKind.Lstm or ModelKind.Mergenet && options.Pool == PoolKind.Last;
+    public static bool ReadsLastColumn(ModelOptions options) => ModelSpecs.Of(options.Kind).ReadsLastColumn(options);
 
     /// <summary>Builds a fresh model from <paramref name="options"/> and loads the weights saved at <paramref name="path"/>.</summary>
     public static TextClassifierModel Load(string path, ModelOptions options, int vocabSize, int numClasses)

@@ -21,7 +21,7 @@ public sealed class TextCnn : TextClassifierModel
 
     public TextCnn(ModelOptions options, int vocabSize, int numClasses) : base("textcnn", options, vocabSize, numClasses)
     {
-        Widths = ParseWidths(options.FilterWidths);
+        Widths = options.ParseFilterWidths();
         embedding = nn.Embedding(vocabSize, options.EmbeddingDim, padding_idx: Text.Vocabulary.PadId);
         conv = nn.ModuleList(Widths.Select(width => nn.Conv1d(options.EmbeddingDim, options.Filters, width)).ToArray());
         dropout = CreateDropout(options);
@@ -36,17 +36,6 @@ public sealed class TextCnn : TextClassifierModel
     public IReadOnlyList<int> Widths { get; }
 
     private int WidestFilter => Widths.Max();
-
-    /// <summary>Reads <c>--filter-widths</c>: comma-separated positive integers, e.g. "2,3,4".</summary>
-    public static IReadOnlyList<int> ParseWidths(string? text)
-    {
-        var parts = (text ?? "").Split(',', StringSplitOptions.TrimEntries);
-        var widths = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new UserInputException($"filter widths must be comma-separated positive integers, got '{text}'. Pass e.g. 2,3,4");
-        return widths;
-    }
 
     /// <summary>The pooled filter outputs <c>[B, Filters × widths]</c>, before dropout.</summary>
     public Tensor Features(Tensor ids)

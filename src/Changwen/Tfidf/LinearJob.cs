@@ -1,15 +1,14 @@
 using System.Diagnostics;
-using Changwen.Bundle;
 using Changwen.Evaluation;
 using Changwen.IO;
+using Changwen.Runs;
 using Changwen.Text;
-using Changwen.Training;
 
 namespace Changwen.Tfidf;
 
 /// <summary>
-/// The training step of a <c>--model linear</c> run, after <see cref="TrainingJob"/> has read, split and segmented the
-/// corpus: fit (<see cref="LinearTrainer"/>), save <see cref="LinearModel.FileName"/>, record the fit as the run's one
+/// The training step of a <c>--model linear</c> run, after <see cref="Pipeline.TrainingJob"/> has read, split and segmented the
+/// corpus: fit (<see cref="LinearTrainer"/>), save <see cref="RunFolder.LinearModelFile"/>, record the fit as the run's one
 /// "epoch" in metrics.jsonl and summary.json, score the test split.
 /// </summary>
 internal static class LinearJob
@@ -24,7 +23,7 @@ internal static class LinearJob
             trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), trainDocs.Select(d => classIndex[d.Label]).ToList(),
             valDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), valDocs.Select(d => classIndex[d.Label]).ToList(),
             classes.Count, options.Model, options.Optimizer.Seed, options.Optimizer.Threads, progress, ct);
-        result.Model.Save(Path.Combine(runDir, LinearModel.FileName));
+        result.Model.Save(Path.Combine(runDir, RunFolder.LinearModelFile));
         var chosen = result.Chosen;
         var seconds = clock.Elapsed.TotalSeconds;
         progress?.Report(new ProgressUpdate("fit", result.Fits.Count, result.Fits.Count,
@@ -36,7 +35,7 @@ internal static class LinearJob
             Epoch = 1, TrainLoss = chosen.TrainLoss, TrainAccuracy = chosen.TrainAccuracy, ValLoss = chosen.ValLoss,
             ValAccuracy = chosen.ValAccuracy, Seconds = seconds, DocsPerSecond = trainDocs.Count / Math.Max(seconds, 1e-9),
         };
-        AtomicFile.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), MetricsLog.Line(epoch));
+        AtomicFile.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), MetricsLog.Line(epoch));
         var summary = new TrainingSummary
         {
             Model = ModelKind.Linear, BestValAccuracy = chosen.ValAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
@@ -47,14 +46,14 @@ internal static class LinearJob
             Threads = options.Optimizer.Threads, Seed = options.Optimizer.Seed,
             C = chosen.C, Features = result.Model.Vectorizer.FeatureCount, Fits = result.Fits,
         };
-        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         return summary;
     }
 
     /// <summary>The test report of the saved model, predicted from the already segmented test documents.</summary>
     public static ClassificationReport Evaluate(string runDir, IReadOnlyList<string> classes, IReadOnlyList<TokenizedDocument> testDocs)
     {
-        var model = LinearModel.Load(Path.Combine(runDir, LinearModel.FileName));
+        var model = LinearModel.Load(Path.Combine(runDir, RunFolder.LinearModelFile));
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var predicted = new int[testDocs.Count];
         Parallel.For(0, testDocs.Count, i =>

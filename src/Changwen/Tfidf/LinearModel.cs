@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Changwen.IO;
+using Changwen.Runs;
 
 namespace Changwen.Tfidf;
 
@@ -11,7 +12,7 @@ namespace Changwen.Tfidf;
 public sealed class LinearModel
 {
     /// <summary>The run-folder file holding the model (<see cref="Save"/>).</summary>
-    public const string FileName = "linear.bin";
+    public const string FileName = Runs.RunFolder.LinearModelFile;
     private const string Magic = "changwen-linear-1";
 
     private readonly float[][] weights;

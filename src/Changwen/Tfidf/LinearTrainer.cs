@@ -1,20 +1,8 @@
 using System.Diagnostics;
 using Changwen.Evaluation;
+using Changwen.Runs;
 
 namespace Changwen.Tfidf;
-
-/// <summary>One fit of the regularisation grid: its C and how the fitted model scored.</summary>
-public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss, double ValAccuracy, double ValLoss, double Seconds)
-{
-    /// <summary>L-BFGS iterations the fit took.</summary>
-    public int Iterations { get; init; }
-    /// <summary>The minimised objective (mean cross-entropy + ‖W‖² / (2·C·n)) at the fitted weights.</summary>
-    public double Objective { get; init; }
-    /// <summary>CPU seconds of the process during the fit (all threads): on a shared machine the wall time says little.</summary>
-    public double CpuSeconds { get; init; }
-    /// <summary>Whether the largest gradient component reached the tolerance (<see cref="LinearTrainer.GradientTolerance"/>).</summary>
-    public bool Converged { get; init; } = true;
-}
 
 /// <summary>What <see cref="LinearTrainer.Fit"/> produced: the chosen model and every fit of the grid, in fitting order.</summary>
 public sealed record LinearFitResult(LinearModel Model, IReadOnlyList<LinearFit> Fits, double FeatureSeconds)

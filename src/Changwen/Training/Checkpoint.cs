@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using TorchSharp.Modules;
 
 namespace Changwen.Training;
@@ -13,7 +14,7 @@ namespace Changwen.Training;
 /// </summary>
 internal sealed record Checkpoint(int Epoch, long GlobalStep, long MetricsLength, string Fingerprint)
 {
-    public const string FileName = "checkpoint.bin";
+    public const string FileName = Runs.RunFolder.CheckpointFile;
     private const string Magic = "changwen-checkpoint";
     private const int Version = 1;
 

@@ -1,4 +1,4 @@
-using Changwen.Bundle;
+using Changwen.Runs;
 
 namespace Changwen.Training;
 
@@ -13,7 +13,7 @@ internal static class ResumeEpochs
     {
         if (epochs is < 1 or > OptionLimits.MaxEpochs)
             throw new UserInputException($"--epochs {epochs} is outside 1..{OptionLimits.MaxEpochs:N0}. Pass the number of epochs the run should have in all");
-        var done = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName)).Epochs.Count;
+        var done = MetricsLog.Read(Path.Combine(runDir, RunFolder.MetricsFile)).Epochs.Count;
         if (epochs < done)
             throw UserInputException.At(runDir, null,
                 $"the run has already finished {done} epochs, more than --epochs {epochs}. Pass --epochs {done + 1} or more to continue it, or drop --epochs");

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Changwen.Data;
-using Changwen.Diagnosis;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,9 +17,9 @@ namespace Changwen.Training;
 /// </summary>
 public static class Trainer
 {
-    public const string BestWeights = "best.pt";
-    public const string LastWeights = "last.pt";
-    public const string SummaryFile = "summary.json";
+    public const string BestWeights = Runs.RunFolder.BestWeights;
+    public const string LastWeights = Runs.RunFolder.LastWeights;
+    public const string SummaryFile = Runs.RunFolder.SummaryFile;
 
     /// <summary>
     /// With a watcher, gradient norms are recorded on each of the first <see cref="GradientRecordFirstSteps"/> steps
@@ -42,21 +42,18 @@ public static class Trainer
     /// <param name="resume">Continue the run in <paramref name="runDir"/> from its last finished epoch; the result equals
     /// an uninterrupted run with the same seed and thread count. Without it, a folder that already holds a run is refused.</param>
     /// <param name="ct">Stops training between steps (throws <see cref="OperationCanceledException"/>); the run stays resumable.</param>
-    /// <param name="watcher">Watches the run: given one, the trainer also writes gradient-norm and prediction-count
-    /// records to metrics.jsonl (see <see cref="GradientRecordDue"/>), feeds every loss, gradient norm and epoch to the
-    /// watcher, and reports each new finding once through <paramref name="progress"/> (stage <see cref="DiagnosisStage"/>).
-    /// On resume the kept metrics are replayed through it first, so it judges the whole run.</param>
-    /// <param name="log">Where the watcher's findings are kept (diagnosis.json); null keeps them in memory, so each is
-    /// still reported once.</param>
+    /// <param name="observer">Watches the run (the diagnosis: Diagnosis/TrainingDiagnosis): told of every step, its raw
+    /// gradients and every epoch, and given the places in metrics.jsonl for its own records. On resume it is handed the
+    /// kept metrics first.</param>
     public static TrainingSummary Train(TextClassifierModel model, EncodedDataset train, EncodedDataset val, TrainOptions options,
         string runDir, bool resume = false, IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default,
-        TrainingWatcher? watcher = null, DiagnosisLog? log = null)
+        ITrainingObserver? observer = null)
     {
         var opt = options.Optimizer;
         Validate(model, train, val, opt);
         Directory.CreateDirectory(runDir);
-        var metricsPath = Path.Combine(runDir, MetricsLog.FileName);
-        var checkpointPath = Path.Combine(runDir, Checkpoint.FileName);
+        var metricsPath = Path.Combine(runDir, RunFolder.MetricsFile);
+        var checkpointPath = Path.Combine(runDir, RunFolder.CheckpointFile);
         var bestPath = Path.Combine(runDir, BestWeights);
         if (!resume && (File.Exists(metricsPath) || File.Exists(checkpointPath)))
             throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it, or train into a new folder");
@@ -81,9 +78,8 @@ public static class Trainer
         }
         var history = TruncateMetrics(metricsPath, metricsLength, firstEpoch - 1);
         DeleteStaleTemporaryFiles(runDir);
-        var diagnosis = watcher is null ? null : new Diagnoser(watcher, log ?? new DiagnosisLog(), progress, val.Labels, model.NumClasses);
-        // The kept epochs bring the fresh watcher to where it was; findings already in diagnosis.json are not repeated.
-        if (resume) diagnosis?.Report(RunDiagnosis.Replay(watcher!, metricsPath));
+        // The kept epochs bring a fresh observer to where it was (the diagnosis repeats no finding already recorded).
+        if (resume) observer?.OnResume(metricsPath);
 
         var parameters = model.parameters().Sum(p => p.numel());
         TrainingSummary Summarize(bool finished, bool stoppedEarly) =>
@@ -92,15 +88,16 @@ public static class Trainer
         var stopped = PatienceExhausted(history, opt.Patience);
         using (var metrics = new FileStream(metricsPath, FileMode.Append, FileAccess.Write, FileShare.Read))
         {
+            var loop = new EpochLoop(model, optimizer, train, opt, metrics, progress, observer, ct);
             for (var epoch = firstEpoch; epoch <= opt.Epochs && !stopped; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 // Reseeding per epoch makes any randomness inside an epoch (dropout, later) independent of where a run resumed.
                 random.manual_seed(BatchOrder.EpochSeed(opt.Seed, epoch));
-                var (trainLoss, trainAccuracy) = TrainEpoch(model, optimizer, train, opt, epoch, ref globalStep, metrics, progress, diagnosis, ct);
+                var (trainLoss, trainAccuracy) = TrainEpoch(loop, epoch, ref globalStep);
                 var trainSeconds = clock.Elapsed.TotalSeconds;
                 ct.ThrowIfCancellationRequested();
-                var predicted = diagnosis is null ? null : new long[model.NumClasses];
+                var predicted = observer is null ? null : new long[model.NumClasses];
                 var (valLoss, valAccuracy) = Evaluate(model, val, opt.BatchSize, $"validate {epoch}", progress, ct, predicted);
 
                 if (!double.IsFinite(valLoss)) throw DivergedException.AtValidation(epoch, valLoss, opt);
@@ -113,8 +110,7 @@ public static class Trainer
                 var improved = history.Count == 0 || Better(record, history[BestIndex(history)]);
                 history.Add(record);
                 metrics.Write(MetricsLog.Line(record));
-                if (diagnosis is not null)
-                    metrics.Write(DiagnosisRecords.Line(new PredictionRecord { Epoch = epoch, Predicted = predicted!, Actual = diagnosis.ValActual }));
+                observer?.WriteEpochRecords(metrics, epoch, predicted!);
                 metrics.Flush(flushToDisk: true); // the checkpoint below records this length, so it must be on disk first
 
                 // Weights before the checkpoint: a kill in between redoes this epoch, which rewrites them identically.
@@ -125,8 +121,7 @@ public static class Trainer
                 stopped = PatienceExhausted(history, opt.Patience);
                 AtomicFile.WriteAllText(Path.Combine(runDir, SummaryFile), Json.Serialize(Summarize(finished: false, stoppedEarly: stopped)));
                 progress?.Report(new ProgressUpdate($"epoch {epoch}/{opt.Epochs}", epoch, opt.Epochs, Describe(record, opt.Epochs, improved)));
-                diagnosis?.Report(watcher!.OnEpoch(record, predicted, diagnosis.ValActual));
-                if (watcher?.LearnedOnValidation == true) diagnosis!.Resolve(TrainingWatcher.OverruledByValidation, record.Epoch);
+                observer?.OnEpoch(record, predicted!);
             }
         }
 
@@ -136,31 +131,13 @@ public static class Trainer
         return summary;
     }
 
-    /// <summary>The watcher, the log that keeps its findings once, and where new findings are reported.</summary>
-    private sealed class Diagnoser(TrainingWatcher watcher, DiagnosisLog log, IProgress<ProgressUpdate>? progress, IReadOnlyList<int> valLabels, int numClasses)
+    /// <summary>What every epoch of one <see cref="Train"/> call shares.</summary>
+    private sealed record EpochLoop(TextClassifierModel Model, Adam Optimizer, EncodedDataset Train, OptimizerOptions Opt,
+        FileStream Metrics, IProgress<ProgressUpdate>? Progress, ITrainingObserver? Observer, CancellationToken Ct);
+
+    private static (double Loss, double Accuracy) TrainEpoch(EpochLoop loop, int epoch, ref long globalStep)
     {
-        public TrainingWatcher Watcher => watcher;
-        /// <summary>How often each class is the true one on val: the same every epoch.</summary>
-        public long[] ValActual { get; } = PredictionCounts.Of(valLabels, numClasses);
-
-        public void Report(IEnumerable<Finding> candidates)
-        {
-            foreach (var finding in log.Add(candidates)) progress?.Report(finding.ToProgress());
-        }
-
-        /// <summary>Records that earlier findings stopped holding, and says so once each.</summary>
-        public void Resolve(IEnumerable<string> codes, int epoch)
-        {
-            foreach (var finding in log.Resolve(codes, epoch))
-                progress?.Report(new ProgressUpdate(Finding.ProgressStage, 0, null,
-                    $"resolved [{finding.Code}] after epoch {epoch}: validation accuracy now beats the class frequencies"));
-        }
-    }
-
-    private static (double Loss, double Accuracy) TrainEpoch(TextClassifierModel model, Adam optimizer, EncodedDataset train,
-        OptimizerOptions opt, int epoch, ref long globalStep, FileStream metrics, IProgress<ProgressUpdate>? progress,
-        Diagnoser? diagnosis, CancellationToken ct)
-    {
+        var (model, optimizer, train, opt, metrics, progress, observer, ct) = loop;
         model.train();
         // The balanced sampler draws this epoch's rows (in random order); bucketing then groups the drawn rows by length.
         var drawn = opt.Sampler == SamplerKind.Balanced ? BatchOrder.BalancedDraw(train.Labels, model.NumClasses, opt.Seed, epoch) : null;
@@ -184,9 +161,8 @@ public static class Trainer
             // Bucketed batches are cut to their longest document; with --pool last the model then reads that column.
             var batch = Batch.Create(train, rows, trimPadding: opt.Bucket, minWidth: model.MinSequenceLength);
             var step = globalStep + 1;
-            IReadOnlyDictionary<string, double>? norms = null;
             var (logits, loss, gradNorm) = Step(model, optimizer, batch, opt.ClipGradNorm, classWeights,
-                afterBackward: diagnosis is not null && GradientRecordDue(step) ? () => norms = GradientNorms.ByGroup(model) : null);
+                afterBackward: observer?.AfterBackward(model, step));
 
             var lossValue = loss.item<float>();
             if (!float.IsFinite(lossValue)) throw DivergedException.AtStep(epoch, step, lossValue, opt);
@@ -194,12 +170,10 @@ public static class Trainer
             correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
             globalStep = step;
             metrics.Write(MetricsLog.Line(new StepRecord { Epoch = epoch, Step = step, Loss = lossValue, GradNorm = (float?)gradNorm }));
-            if (norms is not null) metrics.Write(DiagnosisRecords.Line(new GradientRecord { Epoch = epoch, Step = step, Groups = norms }));
+            observer?.WriteStepRecords(metrics, epoch, step);
             // Flushed to the OS every step so a killed process loses at most the line being written.
             metrics.Flush();
-            // Step before gradients, as RunDiagnosis.Replay feeds them, so a resumed watcher sees the same sequence.
-            diagnosis?.Report(diagnosis.Watcher.OnStep(epoch, step, lossValue));
-            if (norms is not null) diagnosis!.Report(diagnosis.Watcher.OnGradientNorms(epoch, step, norms));
+            observer?.OnStep(epoch, step, lossValue);
             progress?.Report(new ProgressUpdate(stage, ++done, batches));
         }
         return (lossSum / train.Count, (double)correct / train.Count);
@@ -306,7 +280,7 @@ public static class Trainer
     // AtomicFile's temporaries (".best.pt.<pid>.<guid>.tmp") outlive a killed process; none of ours is being written now.
     private static void DeleteStaleTemporaryFiles(string runDir)
     {
-        foreach (var name in new[] { BestWeights, LastWeights, SummaryFile, Checkpoint.FileName })
+        foreach (var name in new[] { BestWeights, LastWeights, SummaryFile, RunFolder.CheckpointFile })
             foreach (var tmp in Directory.EnumerateFiles(runDir, $".{name}.*.tmp"))
                 File.Delete(tmp);
     }
@@ -354,7 +328,7 @@ public static class Trainer
 
     /// <summary>
     /// Everything a resumed run must share with the original for its results to be the same. Options added after runs
-    /// had been started (<see cref="AddedLater"/>) are left out while they hold their defaults, so the fingerprint of
+    /// had been started (all but <see cref="FirstRuns"/>) are left out while they hold their defaults, so the fingerprint of
     /// such a run is the one its checkpoint recorded and it still resumes.
     /// </summary>
     internal static string Fingerprint(TrainOptions options, EncodedDataset train, EncodedDataset val)
@@ -369,19 +343,22 @@ public static class Trainer
         }, Json.Compact)!.AsObject();
         var defaults = JsonSerializer.SerializeToNode(new { Model = new ModelOptions(), new OptimizerOptions().ClassWeight, new OptimizerOptions().Sampler }, Json.Compact)!.AsObject();
         var model = node["model"]!.AsObject();
-        foreach (var name in AddedLater.Model)
+        foreach (var name in model.Select(p => p.Key).Except(FirstRuns.Model).ToList())
             if (JsonNode.DeepEquals(model[name], defaults["model"]![name])) model.Remove(name);
-        foreach (var name in AddedLater.Optimizer)
+        foreach (var name in FirstRuns.OptimizerAddedLater)
             if (JsonNode.DeepEquals(node[name], defaults[name])) node.Remove(name);
         return node.ToJsonString(Json.Compact);
     }
 
-    /// <summary>The JSON names of the options that joined the fingerprint after the first runs (see <see cref="Fingerprint"/>).</summary>
-    private static class AddedLater
+    /// <summary>
+    /// What the first runs' fingerprints held (see <see cref="Fingerprint"/>): every model option added since, a new
+    /// model kind's included, is left out while it holds its default, so a new option needs no entry here.
+    /// </summary>
+    private static class FirstRuns
     {
-        public static readonly string[] Model = ["dropout", "word_ngrams", "ngram_buckets", "filter_widths", "filters", "embeddings", "freeze_embeddings",
-            "c", "min_df", "max_chars", "time_budget"];
-        public static readonly string[] Optimizer = ["class_weight", "sampler"];
+        public static readonly string[] Model = ["kind", "embedding_dim", "hidden_dim", "layer_dim", "init", "kernel_size", "pkernel_size",
+            "pool", "forget_bias", "bidirectional"];
+        public static readonly string[] OptimizerAddedLater = ["class_weight", "sampler"];
     }
 
     private static string DataHash(EncodedDataset data)

@@ -1,5 +1,7 @@
 using Changwen.Auto;
 using Changwen.Bundle;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Tfidf;
 using Changwen.Training;
@@ -56,7 +58,7 @@ public sealed class AutoJobTests
         Assert.Equal(ModelKind.Auto, auto.Options.Model.Kind);
         Assert.NotNull(result.TestReport);
         Assert.True(File.Exists(Path.Combine(runDir, RunFolder.TestReportJson)));
-        Assert.Contains(Path.Combine(AutoJob.CandidateDir(runDir, "linear"), LinearModel.FileName), auto.WeightFiles);
+        Assert.Contains(Path.Combine(AutoJob.CandidateDir(runDir, "linear"), RunFolder.LinearModelFile), auto.WeightFiles);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text;
 using Changwen.Bundle;
 using Changwen.Models;
+using Changwen.Pipeline;
+using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
 

@@ -1,6 +1,7 @@
 using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Evaluation;
+using Changwen.Runs;
 
 namespace Changwen.Tests.Bundle;
 

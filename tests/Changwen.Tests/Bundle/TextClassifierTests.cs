@@ -2,6 +2,7 @@ using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Tests.Bundle;
@@ -162,10 +163,10 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
 
     public static TheoryData<string, string> Damages => new()
     {
-        { "truncate best.pt", Trainer.BestWeights },
-        { "delete best.pt", Trainer.BestWeights },
+        { "truncate best.pt", RunFolder.BestWeights },
+        { "delete best.pt", RunFolder.BestWeights },
         { "delete vocab.tsv", RunFolder.VocabularyFile },
-        { "add a word to vocab.tsv", Trainer.BestWeights }, // the weights no longer fit the vocabulary size
+        { "add a word to vocab.tsv", RunFolder.BestWeights }, // the weights no longer fit the vocabulary size
         { "damage options.json", RunFolder.OptionsFile },
         { "null model section", RunFolder.OptionsFile },
         { "negative hidden size", RunFolder.OptionsFile },
@@ -173,7 +174,7 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
         { "delete format.json", RunFolder.FormatFile },
         { "one label", RunFolder.LabelsFile },
         { "damage labels.json", RunFolder.LabelsFile },
-        { "damage summary.json", Trainer.SummaryFile },
+        { "damage summary.json", RunFolder.SummaryFile },
     };
 
     [Theory]
@@ -185,10 +186,10 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
         switch (damage)
         {
             case "truncate best.pt":
-                var bytes = File.ReadAllBytes(PathOf(Trainer.BestWeights));
-                File.WriteAllBytes(PathOf(Trainer.BestWeights), bytes[..(bytes.Length / 2)]);
+                var bytes = File.ReadAllBytes(PathOf(RunFolder.BestWeights));
+                File.WriteAllBytes(PathOf(RunFolder.BestWeights), bytes[..(bytes.Length / 2)]);
                 break;
-            case "delete best.pt": File.Delete(PathOf(Trainer.BestWeights)); break;
+            case "delete best.pt": File.Delete(PathOf(RunFolder.BestWeights)); break;
             case "delete vocab.tsv": File.Delete(PathOf(RunFolder.VocabularyFile)); break;
             case "add a word to vocab.tsv": File.AppendAllText(PathOf(RunFolder.VocabularyFile), "新词\t1\n"); break;
             case "damage options.json": File.WriteAllText(PathOf(RunFolder.OptionsFile), File.ReadAllText(PathOf(RunFolder.OptionsFile))[..40]); break;
@@ -203,7 +204,7 @@ public sealed class TextClassifierTests(TinyRunFixture run) : IClassFixture<Tiny
             case "delete format.json": File.Delete(PathOf(RunFolder.FormatFile)); break;
             case "one label": File.WriteAllText(PathOf(RunFolder.LabelsFile), "[\"体育\"]"); break;
             case "damage labels.json": File.WriteAllText(PathOf(RunFolder.LabelsFile), "[\"体育\", "); break;
-            case "damage summary.json": File.WriteAllText(PathOf(Trainer.SummaryFile), "{\"best_val_accuracy\": "); break;
+            case "damage summary.json": File.WriteAllText(PathOf(RunFolder.SummaryFile), "{\"best_val_accuracy\": "); break;
             default: throw new ArgumentException(damage);
         }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
 

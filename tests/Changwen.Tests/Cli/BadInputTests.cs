@@ -5,7 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Changwen.Bundle;
 using Changwen.Cli;
+using Changwen.Runs;
 using Changwen.Tests.Bundle;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Serving;
 using Changwen.Tests.Training;
 

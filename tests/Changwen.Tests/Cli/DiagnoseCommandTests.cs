@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Changwen.Cli.Commands;
 using Changwen.Diagnosis;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 
 namespace Changwen.Tests.Cli;
@@ -65,7 +67,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
         var closing = Array.IndexOf(lines, "Diagnosis:");
         Assert.True(closing > Array.FindIndex(lines, l => l.StartsWith("best val accuracy", StringComparison.Ordinal)), stalled.Output);
         var listed = lines.Skip(closing + 1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
-        var recorded = DiagnosisLog.Read(Path.Combine(stalled.RunDir, DiagnosisLog.FileName));
+        var recorded = DiagnosisLog.Read(Path.Combine(stalled.RunDir, RunFolder.DiagnosisFile));
         Assert.Equal(recorded.Select(f => "  " + f.Describe()), listed);
         Assert.Contains(recorded, f => f.Code == FindingCode.Plateau);
     }
@@ -83,7 +85,7 @@ public sealed class DiagnoseCommandTests(StalledCliRun stalled) : IClassFixture<
         Assert.Single(lines, l => l.StartsWith("warning [padding-last-step] ", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("warning [plateau]", StringComparison.Ordinal));
         Assert.Contains("  warning [plateau] ", output); // in the closing list
-        Assert.Contains(DiagnosisLog.Read(Path.Combine(runDir, DiagnosisLog.FileName)), f => f.Code == FindingCode.Plateau);
+        Assert.Contains(DiagnosisLog.Read(Path.Combine(runDir, RunFolder.DiagnosisFile)), f => f.Code == FindingCode.Plateau);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Changwen.Bundle;
 using Changwen.Cli.Commands;
+using Changwen.Runs;
 using Changwen.Tests.Bundle;
 
 namespace Changwen.Tests.Cli;

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Changwen.Bundle;
 using Changwen.Cli;
+using Changwen.Pipeline;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Training;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Changwen.Cli;
+using Changwen.Models;
 
 namespace Changwen.Tests.Cli;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Changwen.Bundle;
 using Changwen.Cli.Commands;
+using Changwen.Runs;
 using Changwen.Tests.Bundle;
 
 namespace Changwen.Tests.Cli;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Changwen.Cli.Commands;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 
 namespace Changwen.Tests.Cli;
@@ -37,8 +39,8 @@ public sealed class TrainCommandTests
         Assert.Contains("macro avg", output);
         Assert.Contains("  best.pt", output);
         Assert.DoesNotContain('\u001b', output); // no ANSI escapes in plain mode
-        Assert.Equal("lstm", Changwen.Bundle.RunFolder.ReadFormat(runDir).Model);
-        Assert.Equal(2, Changwen.Bundle.RunFolder.ReadOptions(runDir).Optimizer.Epochs);
+        Assert.Equal("lstm", Changwen.Runs.RunFolder.ReadFormat(runDir).Model);
+        Assert.Equal(2, Changwen.Runs.RunFolder.ReadOptions(runDir).Optimizer.Epochs);
     }
 
     [Fact]

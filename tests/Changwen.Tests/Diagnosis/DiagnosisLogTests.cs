@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Changwen.Diagnosis;
+using Changwen.Runs;
 
 namespace Changwen.Tests.Diagnosis;
 
@@ -30,7 +31,7 @@ public sealed class DiagnosisLogTests
         var log = DiagnosisLog.Open(dir.Path, resume: false);
         log.Add([F(FindingCode.PaddingLastStep, "padding: use --pool true-last or --pad pre"), F(FindingCode.Plateau, "plateau", epoch: 1)]);
 
-        var path = Path.Combine(dir.Path, DiagnosisLog.FileName);
+        var path = Path.Combine(dir.Path, RunFolder.DiagnosisFile);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         Assert.Equal(JsonValueKind.Array, doc.RootElement.ValueKind);
         var padding = doc.RootElement[0];
@@ -62,7 +63,7 @@ public sealed class DiagnosisLogTests
 
         Assert.Equal(FindingCode.Plateau, Assert.Single(resolved).Code);
         Assert.Empty(log.Resolve(TrainingWatcher.OverruledByValidation, epoch: 4)); // once
-        var read = DiagnosisLog.Read(Path.Combine(dir.Path, DiagnosisLog.FileName));
+        var read = DiagnosisLog.Read(Path.Combine(dir.Path, RunFolder.DiagnosisFile));
         Assert.Equal(3, read.Single(f => f.Code == FindingCode.Plateau).ResolvedEpoch);
         Assert.Null(read.Single(f => f.Code == FindingCode.Imbalance).ResolvedEpoch);
         Assert.EndsWith("(resolved after epoch 3)", read.Single(f => f.Code == FindingCode.Plateau).Describe());
@@ -73,7 +74,7 @@ public sealed class DiagnosisLogTests
     {
         using var dir = new TempDir();
         Assert.Empty(DiagnosisLog.Open(dir.Path, resume: false).Add([]));
-        Assert.Equal("[]", File.ReadAllText(Path.Combine(dir.Path, DiagnosisLog.FileName)).Trim());
+        Assert.Equal("[]", File.ReadAllText(Path.Combine(dir.Path, RunFolder.DiagnosisFile)).Trim());
     }
 
     [Fact]
@@ -88,14 +89,14 @@ public sealed class DiagnosisLogTests
 
         var fresh = DiagnosisLog.Open(dir.Path, resume: false);
         Assert.Single(fresh.Add([F(FindingCode.Plateau, "new")]));
-        Assert.Equal("new", Assert.Single(DiagnosisLog.Read(Path.Combine(dir.Path, DiagnosisLog.FileName))).Message);
+        Assert.Equal("new", Assert.Single(DiagnosisLog.Read(Path.Combine(dir.Path, RunFolder.DiagnosisFile))).Message);
     }
 
     [Fact]
     public void A_damaged_diagnosis_file_is_refused_in_one_line_naming_it()
     {
         using var dir = new TempDir();
-        var path = dir.File(DiagnosisLog.FileName, "[{\"code\": ");
+        var path = dir.File(RunFolder.DiagnosisFile, "[{\"code\": ");
         var e = Assert.Throws<UserInputException>(() => DiagnosisLog.Read(path));
         Assert.StartsWith(path, e.Message);
         Assert.DoesNotContain('\n', e.Message);

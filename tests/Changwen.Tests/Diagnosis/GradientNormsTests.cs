@@ -1,6 +1,7 @@
 using Changwen.Diagnosis;
 using Changwen.Models;
 using Changwen.Tests.Training;
+using Changwen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

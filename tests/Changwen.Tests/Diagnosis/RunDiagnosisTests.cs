@@ -1,6 +1,7 @@
 using System.Text;
 using Changwen.Bundle;
 using Changwen.Diagnosis;
+using Changwen.Runs;
 using Changwen.Training;
 using static Changwen.Tests.Diagnosis.DiagnosisFixtures;
 using static System.FormattableString;
@@ -18,7 +19,7 @@ public sealed class RunDiagnosisTests
     {
         RunFolder.WriteOptions(dir, new TrainOptions { Model = new ModelOptions { Pool = PoolKind.Last }, Optimizer = new OptimizerOptions { Lr = 0.001, BatchSize = 64 } });
         RunFolder.WriteLabels(dir, Enumerable.Range(0, Classes).Select(c => $"类别{c}").ToList());
-        if (recordSummary) File.WriteAllText(Path.Combine(dir, Trainer.SummaryFile), """{"train_docs": 6400, "val_docs": 700, "finished": true}""");
+        if (recordSummary) File.WriteAllText(Path.Combine(dir, RunFolder.SummaryFile), """{"train_docs": 6400, "val_docs": 700, "finished": true}""");
         var metrics = new StringBuilder();
         var epochs = epochLines.ToList();
         for (var i = 0; i < losses.Count; i++)
@@ -29,7 +30,7 @@ public sealed class RunDiagnosisTests
             metrics.AppendLine(gradLine(step).Replace("EPOCH", epoch.ToString()));
             if (step % StepsPerEpoch == 0) metrics.AppendLine(epochs[epoch - 1]);
         }
-        File.WriteAllText(Path.Combine(dir, MetricsLog.FileName), metrics.ToString());
+        File.WriteAllText(Path.Combine(dir, RunFolder.MetricsFile), metrics.ToString());
     }
 
     private static string EpochLine(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy) =>
@@ -52,7 +53,7 @@ public sealed class RunDiagnosisTests
     {
         using var dir = new TempDir();
         WriteStalledRun(dir.Path);
-        new DiagnosisLog(Path.Combine(dir.Path, DiagnosisLog.FileName)).Add([new Finding
+        new DiagnosisLog(Path.Combine(dir.Path, RunFolder.DiagnosisFile)).Add([new Finding
         {
             Code = FindingCode.PaddingLastStep, Severity = Severity.Warning, Message = "recorded before training",
             Evidence = new Dictionary<string, object> { ["share_ending_in_padding"] = 0.87, ["median_pad_steps"] = 310.0 },
@@ -107,7 +108,7 @@ public sealed class RunDiagnosisTests
         WriteRun(dir.Path, Falling(Classes, 3 * StepsPerEpoch, StepsPerEpoch, seed: 23).ToList(),
             step => Invariant($$$"""{"type":"grad","epoch":EPOCH,"step":{{{step}}},"groups":{"embedding":0.01,"lstm layer 0":{{{0.05 * Math.Exp(0.3 * Gaussian(random)):R}}},"classifier":{{{0.3 * Math.Exp(0.3 * Gaussian(random)):R}}}}}"""),
             [EpochLine(1, 1.2, 0.6, 1.0, 0.65), EpochLine(2, 0.6, 0.8, 0.7, 0.75), EpochLine(3, 0.4, 0.88, 0.6, 0.8)]);
-        new DiagnosisLog(Path.Combine(dir.Path, DiagnosisLog.FileName)).Add([]);
+        new DiagnosisLog(Path.Combine(dir.Path, RunFolder.DiagnosisFile)).Add([]);
 
         Assert.Empty(RunDiagnosis.Explain(dir.Path));
     }
@@ -119,7 +120,7 @@ public sealed class RunDiagnosisTests
         RunFolder.WriteOptions(dir.Path, new TrainOptions());
         RunFolder.WriteLabels(dir.Path, ["体育", "财经"]);
         var e = Assert.Throws<UserInputException>(() => RunDiagnosis.Explain(dir.Path));
-        Assert.Contains(MetricsLog.FileName, e.Message);
+        Assert.Contains(RunFolder.MetricsFile, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 }

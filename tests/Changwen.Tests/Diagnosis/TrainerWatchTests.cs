@@ -1,6 +1,7 @@
 using Changwen.Data;
 using Changwen.Diagnosis;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Training;
 using Changwen.Tests.Training;
 
@@ -42,7 +43,7 @@ public sealed class TrainerWatchTests
         var findingLines = new List<string>();
         var progress = new SyncProgress(u =>
         {
-            if (u.Stage == Finding.ProgressStage) findingLines.Add(u.Message!);
+            if (u is FindingUpdate) findingLines.Add(u.Message!);
             onProgress?.Invoke(u);
         });
         var readsLast = options.Model.Pool == PoolKind.Last;
@@ -55,11 +56,11 @@ public sealed class TrainerWatchTests
             progress.Report(f.ToProgress());
         var watcher = new TrainingWatcher(WatchContext.For(options, Classes, Train, readsLast, corpusOrderedByLabel: false));
         using var model = ModelFactory.Create(options.Model, SyntheticCorpus.VocabSize, SyntheticCorpus.Classes, modelSeed ?? options.Optimizer.Seed);
-        Trainer.Train(model, Train, Val, options, dir, resume, progress, ct, watcher, log);
+        Trainer.Train(model, Train, Val, options, dir, resume, progress, ct, new TrainingDiagnosis(watcher, log, progress, Val.Labels, model.NumClasses));
         return findingLines;
     }
 
-    private static IReadOnlyList<Finding> Recorded(string dir) => DiagnosisLog.Read(Path.Combine(dir, DiagnosisLog.FileName));
+    private static IReadOnlyList<Finding> Recorded(string dir) => DiagnosisLog.Read(Path.Combine(dir, RunFolder.DiagnosisFile));
 
     [Fact]
     public void A_post_padded_last_step_run_records_padding_last_step_and_its_plateau_within_two_epochs()
@@ -80,7 +81,7 @@ public sealed class TrainerWatchTests
 
         // The records the watcher judged are in metrics.jsonl: gradient norms on each of the first 50 steps, then every
         // tenth, and the validation prediction counts of each epoch.
-        var (gradients, predictions) = DiagnosisRecords.Read(Path.Combine(dir.Path, MetricsLog.FileName));
+        var (gradients, predictions) = DiagnosisRecords.Read(Path.Combine(dir.Path, RunFolder.MetricsFile));
         Assert.Equal(Enumerable.Range(1, 2 * StepsPerEpoch).Where(s => Trainer.GradientRecordDue(s)).Select(s => (long)s), gradients.Select(g => g.Step));
         Assert.All(gradients, g => Assert.Equal(["classifier", "embedding", "lstm layer 0"], g.Groups.Keys.Order()));
         Assert.Equal([1, 2], predictions.Select(p => p.Epoch));
@@ -99,7 +100,7 @@ public sealed class TrainerWatchTests
         Assert.DoesNotContain(FindingCode.PaddingLastStep, codes);
         foreach (var code in new[] { FindingCode.Plateau, FindingCode.Collapse, FindingCode.VanishingGradients, FindingCode.ExplodingGradients })
             Assert.DoesNotContain(code, codes);
-        Assert.True(File.Exists(Path.Combine(dir.Path, DiagnosisLog.FileName))); // checked, nothing of that kind found
+        Assert.True(File.Exists(Path.Combine(dir.Path, RunFolder.DiagnosisFile))); // checked, nothing of that kind found
     }
 
     [Fact]
@@ -114,11 +115,11 @@ public sealed class TrainerWatchTests
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() =>
             Train_(killed.Path, options, ct: cts.Token, onProgress: u => { if (u is { Stage: "epoch 3/3", Done: 4, Message: null }) cts.Cancel(); }));
-        File.AppendAllText(Path.Combine(killed.Path, MetricsLog.FileName), "{\"type\":\"grad\",\"epo"); // a torn line
+        File.AppendAllText(Path.Combine(killed.Path, RunFolder.MetricsFile), "{\"type\":\"grad\",\"epo"); // a torn line
         var printedOnResume = Train_(killed.Path, options, resume: true, modelSeed: 999);
 
-        var wholeMetrics = Path.Combine(whole.Path, MetricsLog.FileName);
-        var killedMetrics = Path.Combine(killed.Path, MetricsLog.FileName);
+        var wholeMetrics = Path.Combine(whole.Path, RunFolder.MetricsFile);
+        var killedMetrics = Path.Combine(killed.Path, RunFolder.MetricsFile);
         Assert.Equal(MetricsLog.Read(wholeMetrics).Steps, MetricsLog.Read(killedMetrics).Steps);
         Assert.Equal(MetricsLog.Read(wholeMetrics).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }),
             MetricsLog.Read(killedMetrics).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }));
@@ -129,7 +130,7 @@ public sealed class TrainerWatchTests
         Assert.Equal(wholePredictions.Select(p => (p.Epoch, string.Join(",", p.Predicted), string.Join(",", p.Actual))),
             killedPredictions.Select(p => (p.Epoch, string.Join(",", p.Predicted), string.Join(",", p.Actual))));
         Assert.Equal(File.ReadAllBytes(Path.Combine(whole.Path, "best.pt")), File.ReadAllBytes(Path.Combine(killed.Path, "best.pt")));
-        Assert.Equal(File.ReadAllText(Path.Combine(whole.Path, DiagnosisLog.FileName)), File.ReadAllText(Path.Combine(killed.Path, DiagnosisLog.FileName)));
+        Assert.Equal(File.ReadAllText(Path.Combine(whole.Path, RunFolder.DiagnosisFile)), File.ReadAllText(Path.Combine(killed.Path, RunFolder.DiagnosisFile)));
         // Findings recorded before the kill (the pre-training ones, the plateau) are not reported again.
         Assert.DoesNotContain(printedOnResume, l => l.Contains("[padding-last-step]") || l.Contains("[plateau]"));
     }

@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.Diagnosis;
+using Changwen.Runs;
 using Changwen.Training;
 using static Changwen.Tests.Diagnosis.DiagnosisFixtures;
 

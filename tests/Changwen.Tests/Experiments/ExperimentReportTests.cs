@@ -2,6 +2,7 @@ using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.Experiments;
 using Changwen.IO;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Tests.Experiments;
@@ -45,9 +46,9 @@ public sealed class ExperimentReportTests
         }
         foreach (var loss in extraEpochSteps ?? [])
             metrics.AddRange(MetricsLog.Line(new StepRecord { Epoch = epochLosses.Length + 1, Step = ++step, Loss = loss }));
-        File.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), metrics.ToArray());
+        File.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), metrics.ToArray());
         if (epochLosses.Length > 0)
-            AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(new TrainingSummary
+            AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(new TrainingSummary
             {
                 BestValAccuracy = 0.25 + 0.1 * (epochLosses.Length - 1), BestEpoch = epochLosses.Length, EpochsRun = epochLosses.Length,
                 EpochsPlanned = 3, FinalTrainLoss = epochLosses[^1], SecondsPerEpoch = 12.5, Finished = finished,
@@ -127,7 +128,7 @@ public sealed class ExperimentReportTests
             if (step % 40 == 0)
                 metrics.AddRange(MetricsLog.Line(new EpochRecord { Epoch = epoch, TrainLoss = Ln4, ValLoss = Ln4, TrainAccuracy = 0.25, ValAccuracy = 0.25, Seconds = 1, Lr = 0.001 }));
         }
-        File.WriteAllBytes(Path.Combine(runDir, MetricsLog.FileName), metrics.ToArray());
+        File.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), metrics.ToArray());
 
         var row = Assert.Single(ExperimentReport.Write(dir.Path, "seed", [], [Planned("stuck")]));
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Changwen.Cli.Commands;
 using Changwen.Experiments;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Tests.Experiments;
@@ -40,13 +41,13 @@ public sealed class ExperimentRunnerTests
             cancel?.Token ?? CancellationToken.None);
 
     private static List<int> EpochsIn(string outDir, string run) =>
-        MetricsLog.Read(Path.Combine(ExperimentReport.RunDir(outDir, run), MetricsLog.FileName)).Epochs.Select(e => e.Epoch).ToList();
+        MetricsLog.Read(Path.Combine(ExperimentReport.RunDir(outDir, run), RunFolder.MetricsFile)).Epochs.Select(e => e.Epoch).ToList();
 
     [Fact]
     public void An_experiment_stopped_mid_run_resumes_skipping_finished_runs_continuing_the_stopped_one_and_starting_the_rest()
     {
         using var dir = new TempDir();
-        var data = Training.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
+        var data = Pipeline.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
         var outDir = Path.Combine(dir.Path, "experiment");
         var experiment = Plan("""
               - name: first
@@ -75,7 +76,7 @@ public sealed class ExperimentRunnerTests
         var refused = Assert.Throws<UserInputException>(() => Run(data, experiment, outDir, resume: false, []));
         Assert.Contains("--resume", refused.Message);
 
-        var firstMetrics = File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), MetricsLog.FileName));
+        var firstMetrics = File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), RunFolder.MetricsFile));
         messages.Clear();
         rows = Run(data, experiment, outDir, resume: true, messages);
 
@@ -85,12 +86,12 @@ public sealed class ExperimentRunnerTests
         Assert.Contains(messages, m => m.StartsWith("[second] epoch 2/2", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.StartsWith("[second] epoch 1/2", StringComparison.Ordinal));
         Assert.DoesNotContain(messages, m => m.StartsWith("[first]", StringComparison.Ordinal));
-        Assert.Equal(firstMetrics, File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), MetricsLog.FileName)));
+        Assert.Equal(firstMetrics, File.ReadAllBytes(Path.Combine(ExperimentReport.RunDir(outDir, "first"), RunFolder.MetricsFile)));
         Assert.All(rows, r => Assert.Equal(RunStatus.Finished, r.Status));
         Assert.Equal([1, 2], EpochsIn(outDir, "second"));
         Assert.Equal([1, 2], EpochsIn(outDir, "third"));
-        Assert.Equal(20, Changwen.Bundle.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "third")).Encoding.MaxLen);
-        Assert.Equal(PoolKind.TrueLast, Changwen.Bundle.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "second")).Model.Pool);
+        Assert.Equal(20, Changwen.Runs.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "third")).Encoding.MaxLen);
+        Assert.Equal(PoolKind.TrueLast, Changwen.Runs.RunFolder.ReadOptions(ExperimentReport.RunDir(outDir, "second")).Model.Pool);
         Assert.All(rows, r => Assert.NotNull(r.Summary!.TestAccuracy));
         Assert.Contains("3 runs: 3 finished.", File.ReadAllText(Path.Combine(outDir, ExperimentReport.MarkdownFile)));
     }
@@ -99,7 +100,7 @@ public sealed class ExperimentRunnerTests
     public void A_failing_run_is_reported_and_the_experiment_goes_on()
     {
         using var dir = new TempDir();
-        var data = Training.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
+        var data = Pipeline.TinyCorpus.Write(Path.Combine(dir.Path, "corpus"));
         var outDir = Path.Combine(dir.Path, "experiment");
         var planPath = Path.Combine(dir.Path, "plan.yaml");
         File.WriteAllText(planPath, Defaults.Replace("epochs: 2", "epochs: 1") + """

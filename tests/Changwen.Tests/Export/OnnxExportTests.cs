@@ -5,6 +5,7 @@ using Changwen.Data;
 using Changwen.Export;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Tests.Bundle;
 
 namespace Changwen.Tests.Export;

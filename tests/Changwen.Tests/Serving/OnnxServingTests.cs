@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Changwen.Export;
+using Changwen.Runs;
 using Changwen.Serving;
 using Changwen.Tests.Bundle;
 
@@ -27,7 +28,7 @@ public sealed class OnnxServingTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
         Assert.Equal("tiny", body.GetProperty("model").GetString());
-        Assert.Matches($"^{Changwen.Bundle.RunFolder.FormatVersion}-[0-9a-f]{{12}}$", body.GetProperty("version").GetString());
+        Assert.Matches($"^{Changwen.Runs.RunFolder.FormatVersion}-[0-9a-f]{{12}}$", body.GetProperty("version").GetString());
         return [.. body.GetProperty("results").EnumerateArray()];
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Changwen.Bundle;
+using Changwen.Runs;
 using Changwen.Serving;
 using Changwen.Tests.Bundle;
 

@@ -1,4 +1,5 @@
 using Changwen.Bundle;
+using Changwen.Runs;
 using Changwen.Tfidf;
 
 namespace Changwen.Tests.Tfidf;
@@ -91,7 +92,7 @@ public sealed class LinearModelTests
     {
         using var dir = new TempDir();
         var result = Fit();
-        var path = Path.Combine(dir.Path, LinearModel.FileName);
+        var path = Path.Combine(dir.Path, RunFolder.LinearModelFile);
         result.Model.Save(path);
         var loaded = LinearModel.Load(path);
         var (docs, _) = Corpus(5, 77);
@@ -104,7 +105,7 @@ public sealed class LinearModelTests
     public void A_damaged_model_file_is_refused_by_name()
     {
         using var dir = new TempDir();
-        var path = Path.Combine(dir.Path, LinearModel.FileName);
+        var path = Path.Combine(dir.Path, RunFolder.LinearModelFile);
         Fit(c: 1).Model.Save(path);
         var bytes = File.ReadAllBytes(path);
         bytes[bytes.Length / 2] ^= 0xFF;

@@ -1,6 +1,9 @@
 using Changwen.Bundle;
 using Changwen.Diagnosis;
 using Changwen.Experiments;
+using Changwen.Pipeline;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Tests.Training;
 using Changwen.Tfidf;
 using Changwen.Training;
@@ -20,8 +23,8 @@ public sealed class LinearRunTests
 
         var result = TrainingJob.Run(data, options, runDir, resume: false, cacheDir: "", progress: null, ct: default);
 
-        Assert.True(File.Exists(Path.Combine(runDir, LinearModel.FileName)));
-        Assert.False(File.Exists(Path.Combine(runDir, Trainer.BestWeights)));
+        Assert.True(File.Exists(Path.Combine(runDir, RunFolder.LinearModelFile)));
+        Assert.False(File.Exists(Path.Combine(runDir, RunFolder.BestWeights)));
         Assert.Equal(ModelKind.Linear, result.Summary.Model);
         Assert.NotNull(result.Summary.C);
         Assert.Equal(LinearTrainer.CGrid.Count, result.Summary.Fits!.Count);

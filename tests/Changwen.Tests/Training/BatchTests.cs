@@ -1,4 +1,5 @@
 using Changwen.Data;
+using Changwen.Models;
 using Changwen.Training;
 using static TorchSharp.torch;
 

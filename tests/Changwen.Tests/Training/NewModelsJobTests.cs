@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Changwen.Bundle;
 using Changwen.Data;
+using Changwen.Pipeline;
+using Changwen.Runs;
+using Changwen.Tests.Pipeline;
 using Changwen.Text;
 using Changwen.Training;
 
@@ -77,7 +80,7 @@ public sealed class NewModelsJobTests
 
         // Frozen: the trained word embeddings still hold the file's vectors.
         using (var classifier = TextClassifier.Load(runDir)) Assert.NotNull(classifier);
-        var weights = Changwen.Models.ModelFactory.Load(Path.Combine(runDir, Trainer.BestWeights), RunFolder.ReadOptions(runDir).Model, vocab.Count, 3);
+        var weights = Changwen.Models.ModelFactory.Load(Path.Combine(runDir, RunFolder.BestWeights), RunFolder.ReadOptions(runDir).Model, vocab.Count, 3);
         using (weights)
         {
             var row = weights.WordEmbeddings[vocab.IdOf("球")].data<float>().ToArray();
@@ -127,7 +130,7 @@ public sealed class NewModelsJobTests
         File.WriteAllText(Path.Combine(split, RunFolder.OptionsFile), Changwen.IO.Json.Serialize(saved with { Optimizer = saved.Optimizer with { Epochs = 2 } }));
         TrainingJob.Run(data, options, split, true, "", null, default);
 
-        static List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, MetricsLog.FileName)).Steps.Select(s => (double)s.Loss).ToList();
+        static List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, RunFolder.MetricsFile)).Steps.Select(s => (double)s.Loss).ToList();
         Assert.Equal(Losses(whole), Losses(split));
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Changwen.Data;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Tests.Training;
@@ -27,9 +28,9 @@ public sealed class TrainerTests
 
     /// <summary>Epoch records without their timings, which differ from run to run.</summary>
     private static List<EpochRecord> Epochs(string dir) =>
-        MetricsLog.Read(Path.Combine(dir, MetricsLog.FileName)).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }).ToList();
+        MetricsLog.Read(Path.Combine(dir, RunFolder.MetricsFile)).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }).ToList();
 
-    private static List<StepRecord> Steps(string dir) => MetricsLog.Read(Path.Combine(dir, MetricsLog.FileName)).Steps;
+    private static List<StepRecord> Steps(string dir) => MetricsLog.Read(Path.Combine(dir, RunFolder.MetricsFile)).Steps;
 
     private static void AssertSameRun(string expectedDir, string actualDir)
     {

@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public sealed class TrainingVariantTests
         return Trainer.Train(model, Train, Val, options, dir, resume, progress, ct);
     }
 
-    private static List<StepRecord> Steps(string dir) => MetricsLog.Read(Path.Combine(dir, MetricsLog.FileName)).Steps;
+    private static List<StepRecord> Steps(string dir) => MetricsLog.Read(Path.Combine(dir, RunFolder.MetricsFile)).Steps;
 
     private static double GradientNorm(TextClassifierModel model) =>
         Math.Sqrt(model.parameters().Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
@@ -60,7 +61,7 @@ public sealed class TrainingVariantTests
         Run(plain.Path, Options(1, clip: null));
         Assert.All(Steps(clipped.Path), s => Assert.True(s.GradNorm > 0));
         Assert.All(Steps(plain.Path), s => Assert.Null(s.GradNorm));
-        Assert.DoesNotContain("grad_norm", File.ReadAllText(Path.Combine(plain.Path, MetricsLog.FileName)));
+        Assert.DoesNotContain("grad_norm", File.ReadAllText(Path.Combine(plain.Path, RunFolder.MetricsFile)));
     }
 
     [Fact]

@@ -2,10 +2,13 @@ using System.Text.Json;
 using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Evaluation;
+using Changwen.Pipeline;
+using Changwen.Runs;
 using Changwen.Text;
 using Changwen.Training;
+using Changwen.Tests.Training;
 
-namespace Changwen.Tests.Training;
+namespace Changwen.Tests.Pipeline;
 
 /// <summary>
 /// A tiny three-class corpus on disk, folder per class: every class has its own characters, mixed with shared filler,
@@ -60,7 +63,7 @@ public sealed class TrainingJobTests
         TrainingJob.Run(data, options, runDir, resume, cacheDir: "", progress, ct);
 
     private static List<EpochRecord> Epochs(string runDir) =>
-        MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName)).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }).ToList();
+        MetricsLog.Read(Path.Combine(runDir, RunFolder.MetricsFile)).Epochs.Select(e => e with { Seconds = 0, DocsPerSecond = 0 }).ToList();
 
     [Fact]
     public void Trains_a_self_contained_run_folder_with_test_report_and_curves()
@@ -76,8 +79,8 @@ public sealed class TrainingJobTests
         foreach (var name in new[]
                  {
                      RunFolder.FormatFile, RunFolder.OptionsFile, RunFolder.VocabularyFile, RunFolder.LabelsFile, RunFolder.CorpusFile,
-                     RunFolder.SplitsFile, MetricsLog.FileName, Trainer.BestWeights, Trainer.LastWeights, Checkpoint.FileName,
-                     Trainer.SummaryFile, RunFolder.TestReportText, RunFolder.TestReportJson, RunFolder.ConfusionPng, RunFolder.CurvePng,
+                     RunFolder.SplitsFile, RunFolder.MetricsFile, RunFolder.BestWeights, RunFolder.LastWeights, RunFolder.CheckpointFile,
+                     RunFolder.SummaryFile, RunFolder.TestReportText, RunFolder.TestReportJson, RunFolder.ConfusionPng, RunFolder.CurvePng,
                  })
             Assert.True(File.Exists(Path.Combine(runDir, name)), name);
         Assert.Equal(result.Files.Select(Path.GetFileName).Order(StringComparer.Ordinal), result.Files.Select(Path.GetFileName));
@@ -100,7 +103,7 @@ public sealed class TrainingJobTests
         Assert.InRange(result.Summary.BestValAccuracy, 0.5, 1.0); // well above chance (1/3) on a separable corpus
 
         // summary.json carries the test scores; test-report.json agrees with the result.
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, Trainer.SummaryFile)));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, RunFolder.SummaryFile)));
         Assert.Equal(result.TestAccuracy, summary.RootElement.GetProperty("test_accuracy").GetDouble());
         Assert.Equal(result.TestMacroF1, summary.RootElement.GetProperty("test_macro_f1").GetDouble());
         var saved = ClassificationReport.FromJson(File.ReadAllText(Path.Combine(runDir, RunFolder.TestReportJson)));
@@ -138,8 +141,8 @@ public sealed class TrainingJobTests
         var actual = Run(data, resumed, different, resume: true);
 
         Assert.Equal(Epochs(whole), Epochs(resumed));
-        Assert.Equal(MetricsLog.Read(Path.Combine(whole, MetricsLog.FileName)).Steps, MetricsLog.Read(Path.Combine(resumed, MetricsLog.FileName)).Steps);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, Trainer.BestWeights)), File.ReadAllBytes(Path.Combine(resumed, Trainer.BestWeights)));
+        Assert.Equal(MetricsLog.Read(Path.Combine(whole, RunFolder.MetricsFile)).Steps, MetricsLog.Read(Path.Combine(resumed, RunFolder.MetricsFile)).Steps);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, RunFolder.BestWeights)), File.ReadAllBytes(Path.Combine(resumed, RunFolder.BestWeights)));
         Assert.Equal(File.ReadAllText(Path.Combine(whole, RunFolder.TestReportJson)), File.ReadAllText(Path.Combine(resumed, RunFolder.TestReportJson)));
         Assert.Equal(expected.Summary.BestEpoch, actual.Summary.BestEpoch);
         Assert.Equal(expected.TestAccuracy, actual.TestAccuracy);

@@ -1,8 +1,6 @@
-using Changwen.Diagnosis;
 using Changwen.IO;
-using Changwen.Training;
 
-namespace Changwen.Bundle;
+namespace Changwen.Runs;
 
 /// <summary>
 /// Exclusive ownership of a run folder for the length of a training job: an OS lock on <c>.changwen.lock</c> inside it
@@ -28,10 +26,10 @@ public sealed class RunFolderClaim : IDisposable
     [
         RunFolder.FormatFile, RunFolder.OptionsFile, RunFolder.VocabularyFile, RunFolder.LabelsFile, RunFolder.CorpusFile,
         RunFolder.SplitsFile, RunFolder.UserDictionaryFile, RunFolder.StopWordsFile, RunFolder.TestReportText, RunFolder.TestReportJson,
-        RunFolder.ConfusionPng, RunFolder.EvalConfusionPng, RunFolder.CurvePng, RunFolder.EmbeddingsFile, Trainer.BestWeights,
-        Trainer.LastWeights, Trainer.SummaryFile, Checkpoint.FileName, MetricsLog.FileName, DiagnosisLog.FileName,
-        WeightsChecksum.SidecarOf(Trainer.BestWeights), WeightsChecksum.SidecarOf(Trainer.LastWeights),
-        Tfidf.LinearModel.FileName, Auto.AutoRecord.FileName,
+        RunFolder.ConfusionPng, RunFolder.EvalConfusionPng, RunFolder.CurvePng, RunFolder.EmbeddingsFile, RunFolder.BestWeights,
+        RunFolder.LastWeights, RunFolder.SummaryFile, RunFolder.CheckpointFile, RunFolder.MetricsFile, RunFolder.DiagnosisFile,
+        WeightsChecksum.SidecarOf(RunFolder.BestWeights), WeightsChecksum.SidecarOf(RunFolder.LastWeights),
+        RunFolder.LinearModelFile, RunFolder.AutoFile, RunFolder.FinishedFile,
     ];
 
     /// <summary>
@@ -89,8 +87,8 @@ public sealed class RunFolderClaim : IDisposable
     /// </summary>
     public void AbandonIfUntrained()
     {
-        if (createdFolder is not null && !File.Exists(Path.Combine(createdFolder, Checkpoint.FileName)) &&
-            !File.Exists(Path.Combine(createdFolder, Tfidf.LinearModel.FileName))) // the linear model's one weights file
+        if (createdFolder is not null && !File.Exists(Path.Combine(createdFolder, RunFolder.CheckpointFile)) &&
+            !File.Exists(Path.Combine(createdFolder, RunFolder.LinearModelFile))) // the linear model's one weights file
             abandoned = true;
     }
 

@@ -1,10 +1,10 @@
 using Changwen.IO;
 
-namespace Changwen.Bundle;
+namespace Changwen.Runs;
 
 /// <summary>
 /// The files of a run folder. A finished run folder is also the model: one self-contained folder that
-/// <see cref="TextClassifier"/> loads (options, tokenizer settings and files, vocabulary, labels, weights, format
+/// <see cref="Bundle.TextClassifier"/> loads (options, tokenizer settings and files, vocabulary, labels, weights, format
 /// version). docs/training.md lists what each file holds.
 /// </summary>
 public static class RunFolder
@@ -36,6 +36,57 @@ public static class RunFolder
     public const string CurvePng = "curve.png";
     /// <summary>Pretrained word vectors used (path, dimension, coverage); only in runs given <c>--embeddings</c>.</summary>
     public const string EmbeddingsFile = "embeddings.json";
+    /// <summary>A network's weights at its best validation accuracy: the model that eval, predict and serve load.</summary>
+    public const string BestWeights = "best.pt";
+    /// <summary>A network's weights after its latest epoch (resume continues from them).</summary>
+    public const string LastWeights = "last.pt";
+    /// <summary><see cref="TrainingSummary"/>: best validation accuracy and epoch, epochs run, test scores.</summary>
+    public const string SummaryFile = "summary.json";
+    /// <summary>The trainer's resumable state (epoch, step, optimiser moments).</summary>
+    public const string CheckpointFile = "checkpoint.bin";
+    /// <summary><see cref="MetricsLog"/>: JSON lines, one per step and epoch (and the diagnosis's records).</summary>
+    public const string MetricsFile = "metrics.jsonl";
+    /// <summary>Every finding of the diagnosis, before and during training.</summary>
+    public const string DiagnosisFile = "diagnosis.json";
+    /// <summary>The linear model: TF-IDF vectorizer and logistic-regression weights.</summary>
+    public const string LinearModelFile = "linear.bin";
+    /// <summary><see cref="AutoRecord"/>: the candidates of <c>--model auto</c> and the one (or two) kept.</summary>
+    public const string AutoFile = "auto.json";
+    /// <summary>The folder of an auto run holding one run folder per candidate.</summary>
+    public const string CandidatesFolder = "candidates";
+    /// <summary>Written as the training job's last act (<see cref="MarkFinished"/>): the run is complete.</summary>
+    public const string FinishedFile = "finished.json";
+
+    /// <summary>Whether <paramref name="dir"/> holds a training run (finished or not): its options and metrics.</summary>
+    public static bool IsRun(string dir) =>
+        File.Exists(Path.Combine(dir, OptionsFile)) && File.Exists(Path.Combine(dir, MetricsFile));
+
+    /// <summary>
+    /// Whether the training job in <paramref name="dir"/> ran to its end: <see cref="FinishedFile"/>, or for runs written
+    /// before that marker, a summary marked finished and curve.png (the job's last file then; the trainer marks the
+    /// summary finished before the test split is scored).
+    /// </summary>
+    public static bool IsFinished(string dir)
+    {
+        if (File.Exists(Path.Combine(dir, FinishedFile))) return true;
+        if (!File.Exists(Path.Combine(dir, CurvePng)) || !File.Exists(Path.Combine(dir, SummaryFile))) return false;
+        try
+        {
+            return Json.Deserialize<TrainingSummary>(File.ReadAllText(Path.Combine(dir, SummaryFile))).Finished;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Marks the run complete: everything it holds was written.</summary>
+    public static void MarkFinished(string runDir, TrainingSummary summary) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, FinishedFile),
+            Json.Serialize(new FinishedRecord(summary.EpochsRun, summary.BestEpoch, summary.BestValAccuracy)));
+
+    /// <summary>A resumed run is unfinished again until its job ends.</summary>
+    public static void ClearFinished(string runDir) => File.Delete(Path.Combine(runDir, FinishedFile));
 
     public static void WriteFormat(string runDir, TrainOptions options) =>
         AtomicFile.WriteAllText(Path.Combine(runDir, FormatFile),
@@ -144,3 +195,6 @@ public sealed record BundleFormat(int FormatVersion, string Changwen, string Mod
 /// <param name="Fingerprint">The corpus content fingerprint (Corpus.Fingerprint()).</param>
 /// <param name="HasOwnSplits">Whether the corpus came with its own split files; otherwise splits.tsv records Changwen's.</param>
 public sealed record CorpusRecord(string Path, string Fingerprint, bool HasOwnSplits);
+
+/// <summary>finished.json: the run's training job ended, with the epochs it ran and the best one.</summary>
+public sealed record FinishedRecord(int EpochsRun, int BestEpoch, double BestValAccuracy);

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Changwen.Training;
+namespace Changwen.Runs;
 
 /// <summary>What a training run achieved; written to <c>summary.json</c> after every epoch and returned by the trainer.</summary>
 public sealed record TrainingSummary
@@ -29,7 +29,7 @@ public sealed record TrainingSummary
     public long Parameters { get; init; }
     public int Threads { get; init; }
     public int Seed { get; init; }
-    /// <summary>Accuracy and macro-averaged F1 of the best weights on the test split, filled in by <see cref="TrainingJob"/>
+    /// <summary>Accuracy and macro-averaged F1 of the best weights on the test split, filled in by <see cref="Pipeline.TrainingJob"/>
     /// after training (null while training, or when the corpus has no test documents).</summary>
     public double? TestAccuracy { get; init; }
     public double? TestMacroF1 { get; init; }
@@ -40,11 +40,24 @@ public sealed record TrainingSummary
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Features { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<Tfidf.LinearFit>? Fits { get; init; }
+    public IReadOnlyList<LinearFit>? Fits { get; init; }
 
     /// <summary>auto: what was chosen (a candidate's name, or two joined by "+" for their average) and every candidate.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Chosen { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<Auto.CandidateResult>? Candidates { get; init; }
+    public IReadOnlyList<CandidateResult>? Candidates { get; init; }
+}
+
+/// <summary>One fit of the linear model's regularisation grid (Tfidf.LinearTrainer): its C and how the fitted model scored.</summary>
+public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss, double ValAccuracy, double ValLoss, double Seconds)
+{
+    /// <summary>L-BFGS iterations the fit took.</summary>
+    public int Iterations { get; init; }
+    /// <summary>The minimised objective (mean cross-entropy + ‖W‖² / (2·C·n)) at the fitted weights.</summary>
+    public double Objective { get; init; }
+    /// <summary>CPU seconds of the process during the fit (all threads): on a shared machine the wall time says little.</summary>
+    public double CpuSeconds { get; init; }
+    /// <summary>Whether the largest gradient component reached the tolerance (Tfidf.LinearTrainer.GradientTolerance).</summary>
+    public bool Converged { get; init; } = true;
 }

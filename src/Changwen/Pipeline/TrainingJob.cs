@@ -1,12 +1,13 @@
-using Changwen.Bundle;
 using Changwen.Data;
 using Changwen.Diagnosis;
 using Changwen.Evaluation;
 using Changwen.IO;
 using Changwen.Models;
+using Changwen.Runs;
 using Changwen.Text;
+using Changwen.Training;
 
-namespace Changwen.Training;
+namespace Changwen.Pipeline;
 
 /// <summary>What <see cref="TrainingJob.Run"/> produced.</summary>
 /// <param name="RunDir">The run folder, as a full path.</param>
@@ -58,26 +59,12 @@ public static class TrainingJob
     /// training are still reported.</param>
     /// <param name="resumeEpochs">With <paramref name="resume"/>: train to this many epochs in all instead of the
     /// saved count (a finished run continues; options.json records the new count).</param>
-    /// <param name="candidateOptions">For <c>--model auto</c>: the options of each candidate kind (see <see cref="Auto.AutoJob.Run(string, TrainOptions, string, string?, IProgress{ProgressUpdate}?, CancellationToken, Func{ModelKind, TrainOptions}?)"/>).</param>
     public static TrainingJobResult Run(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null,
-        Func<ModelKind, TrainOptions>? candidateOptions = null)
+        IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings = true, int? resumeEpochs = null)
     {
-        // Every flag is checked (before libtorch loads, so a mistake costs no time), then the folder is claimed (an OS
-        // lock), before anything is written into it.
-        if (!resume) ValidateOptions(options);
-        // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
-        TorchRuntime.FlushDenormals();
-        runDir = Path.GetFullPath(runDir);
-        if (File.Exists(Path.Combine(runDir, Auto.AutoRecord.FileName)) ||
-            !resume && options.Model.Kind == ModelKind.Auto && Directory.Exists(Path.Combine(runDir, Auto.AutoRecord.CandidatesFolder)))
-            throw UserInputException.At(runDir, null, "already holds an auto run (its candidates are its model). Train into a new folder");
-        if (resume && File.Exists(Path.Combine(runDir, RunFolder.OptionsFile)) && RunFolder.ReadOptions(runDir).Model.Kind == ModelKind.Auto)
-            throw UserInputException.At(runDir, null, "is an unfinished auto run, which cannot be resumed. Train into a new folder");
-        using var claim = RunFolderClaim.Take(runDir, resume);
-        // auto: each candidate is a run folder of its own under this one, claimed and trained by this same method.
         if (!resume && options.Model.Kind == ModelKind.Auto)
-            return Auto.AutoJob.Run(dataPath, options, runDir, cacheDir, progress, ct, candidateOptions);
+            throw new ArgumentException("--model auto is a search over model kinds, not one training run: train it with TrainJob", nameof(options));
+        using var claim = Claim(options, ref runDir, resume);
         try
         {
             return RunClaimed(dataPath, options, runDir, resume, cacheDir, progress, ct, reportWatcherFindings, resumeEpochs);
@@ -90,6 +77,25 @@ public static class TrainingJob
         }
     }
 
+    /// <summary>
+    /// Every flag checked (before libtorch loads, so a mistake costs no time), then the folder claimed (an OS lock)
+    /// before anything is written into it; <paramref name="runDir"/> becomes a full path. Also what an auto run does
+    /// before its candidates (<see cref="Jobs.TrainJob"/>).
+    /// </summary>
+    internal static RunFolderClaim Claim(TrainOptions options, ref string runDir, bool resume)
+    {
+        if (!resume) ValidateOptions(options);
+        // Before the model is built: libtorch's worker threads, started by its first parallel operation, inherit it.
+        TorchRuntime.FlushDenormals();
+        runDir = Path.GetFullPath(runDir);
+        if (File.Exists(Path.Combine(runDir, RunFolder.AutoFile)) ||
+            !resume && options.Model.Kind == ModelKind.Auto && Directory.Exists(Path.Combine(runDir, RunFolder.CandidatesFolder)))
+            throw UserInputException.At(runDir, null, "already holds an auto run (its candidates are its model). Train into a new folder");
+        if (resume && File.Exists(Path.Combine(runDir, RunFolder.OptionsFile)) && RunFolder.ReadOptions(runDir).Model.Kind == ModelKind.Auto)
+            throw UserInputException.At(runDir, null, "is an unfinished auto run, which cannot be resumed. Train into a new folder");
+        return RunFolderClaim.Take(runDir, resume);
+    }
+
     private static TrainingJobResult RunClaimed(string dataPath, TrainOptions options, string runDir, bool resume, string? cacheDir,
         IProgress<ProgressUpdate>? progress, CancellationToken ct, bool reportWatcherFindings, int? resumeEpochs)
     {
@@ -100,14 +106,15 @@ public static class TrainingJob
             if (!File.Exists(optionsPath))
                 throw UserInputException.At(runDir, null, "holds no training run to resume (no options.json). Train into it without --resume");
             saved = RunFolder.ReadOptions(runDir);
+            RunFolder.ClearFinished(runDir);
             if (resumeEpochs is { } epochs && epochs != saved.Optimizer.Epochs)
                 saved = ResumeEpochs.Extend(runDir, saved, epochs, progress);
             progress?.Report(new ProgressUpdate("resume", 0, null, $"resuming {runDir} with its saved options.json"));
         }
         else
         {
-            if (File.Exists(Path.Combine(runDir, MetricsLog.FileName)) || File.Exists(Path.Combine(runDir, Checkpoint.FileName)) ||
-                File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
+            if (File.Exists(Path.Combine(runDir, RunFolder.MetricsFile)) || File.Exists(Path.Combine(runDir, RunFolder.CheckpointFile)) ||
+                File.Exists(Path.Combine(runDir, RunFolder.LinearModelFile)))
                 throw UserInputException.At(runDir, null, "folder already holds a training run. Resume it with --resume, or train into a new folder");
             ValidateOptions(options);
             Directory.CreateDirectory(runDir);
@@ -171,10 +178,11 @@ public static class TrainingJob
         using var model = ModelFactory.Create(effective.Model, data.Vocabulary.Count, classes.Count, effective.Optimizer.Seed);
         // Until the first checkpoint the run starts from its initial weights, pretrained vectors included; after it, the
         // checkpoint holds them.
-        if (effective.Model.Embeddings is { } vectorsPath && !File.Exists(Path.Combine(runDir, Checkpoint.FileName)))
+        if (effective.Model.Embeddings is { } vectorsPath && !File.Exists(Path.Combine(runDir, RunFolder.CheckpointFile)))
             LoadPretrainedVectors(model, vectorsPath, data.Vocabulary, runDir, progress);
         var trainerProgress = reportWatcherFindings || progress is null ? progress : new WithoutFindings(progress);
-        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct, watcher, log);
+        var summary = Trainer.Train(model, train, val, effective, runDir, resume, trainerProgress, ct,
+            new TrainingDiagnosis(watcher, log, trainerProgress, val.Labels, classes.Count));
 
         // ---- evaluate the best weights (the trainer leaves them in the model) and draw the curves
         ClassificationReport? report = null;
@@ -185,10 +193,11 @@ public static class TrainingJob
             AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportJson), report.ToJson());
             ConfusionMatrixPlot.Save(report, Path.Combine(runDir, RunFolder.ConfusionPng));
             summary = summary with { TestAccuracy = report.Accuracy, TestMacroF1 = report.MacroAverage.F1 };
-            AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+            AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         }
         else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
         SaveCurve(runDir, train.Count, effective.Optimizer.BatchSize, classes.Count);
+        RunFolder.MarkFinished(runDir, summary);
 
         return new TrainingJobResult(runDir, saved, summary, report, data.ValCarvedFromTrain) { Findings = log.Findings.ToList() };
     }
@@ -200,7 +209,7 @@ public static class TrainingJob
     private static TrainingJobResult RunLinear(string runDir, TrainOptions saved, TrainOptions effective, PreparedData data,
         bool resume, IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {
-        if (resume && File.Exists(Path.Combine(runDir, Tfidf.LinearModel.FileName)))
+        if (resume && File.Exists(Path.Combine(runDir, RunFolder.LinearModelFile)))
             throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
         // The linear model still takes every document's tokens at once (see docs/benchmarks.md, memory at scale).
         var (trainDocs, valDocs, testDocs) = data.TokenizedSplits();
@@ -215,7 +224,16 @@ public static class TrainingJob
         }
         else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
         SaveCurve(runDir, data.Train.Count, effective.Optimizer.BatchSize, data.Classes.Count);
+        RunFolder.MarkFinished(runDir, summary);
         return new TrainingJobResult(runDir, saved, summary, report, data.ValCarvedFromTrain);
+    }
+
+    /// <summary>Every value (<see cref="ModelSpecs.Validate"/>), and the pretrained vectors' file, before any corpus is opened.</summary>
+    private static void ValidateOptions(TrainOptions options)
+    {
+        ModelSpecs.Validate(options);
+        if (options.Model.Embeddings is { } vectors && !File.Exists(vectors))
+            throw UserInputException.At(Path.GetFullPath(vectors), null, "word vector file not found. Give a word2vec/GloVe text file (plain or .gz)");
     }
 
     /// <summary>Writes the test report files and the confusion plot, and adds the test scores to summary.json.</summary>
@@ -225,7 +243,7 @@ public static class TrainingJob
         AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.TestReportJson), report.ToJson());
         ConfusionMatrixPlot.Save(report, Path.Combine(runDir, RunFolder.ConfusionPng));
         summary = summary with { TestAccuracy = report.Accuracy, TestMacroF1 = report.MacroAverage.F1 };
-        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SummaryFile), Json.Serialize(summary));
+        AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         return summary;
     }
 
@@ -268,7 +286,7 @@ public static class TrainingJob
     {
         public void Report(ProgressUpdate value)
         {
-            if (value.Stage != Finding.ProgressStage) inner.Report(value);
+            if (value is not FindingUpdate) inner.Report(value);
         }
     }
 
@@ -383,22 +401,6 @@ public static class TrainingJob
             $"{vectors.VectorsInFile:N0} vectors of dimension {vectors.Dimension} in the file{(model.Options.FreezeEmbeddings ? "; frozen" : "")}"));
     }
 
-    /// <summary>Flags users set that the later stages would reject with a less helpful message.</summary>
-    private static void ValidateOptions(TrainOptions options)
-    {
-        OptionLimits.Validate(options);
-        if (options.Vocabulary.MinCount < 1)
-            throw new UserInputException($"--min-count must be at least 1, got {options.Vocabulary.MinCount}");
-        if (options.Vocabulary.MaxVocab is < 0 or 1 or 2)
-            throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {options.Vocabulary.MaxVocab}");
-        if (options.Encoding.MaxLen < 1)
-            throw new UserInputException($"--max-len must be at least 1, got {options.Encoding.MaxLen}");
-        ModelFactory.Validate(options.Model);
-        if (options.Model.FreezeEmbeddings && options.Model.Embeddings is null)
-            throw new UserInputException("--freeze-embeddings keeps pretrained vectors fixed, but no --embeddings FILE was given. Give the vectors, or drop --freeze-embeddings");
-        if (options.Model.Embeddings is { } vectors && !File.Exists(vectors))
-            throw UserInputException.At(Path.GetFullPath(vectors), null, "word vector file not found. Give a word2vec/GloVe text file (plain or .gz)");
-    }
 
     /// <summary>Copies the user dictionary and stop-word list into the run folder, so the run folder is self-contained.</summary>
     private static TokenizerOptions CopyTokenizerFiles(TokenizerOptions tokenizer, string runDir)
@@ -487,7 +489,7 @@ public static class TrainingJob
     /// <summary>curve.png from metrics.jsonl: step losses placed at their fraction of an epoch.</summary>
     internal static void SaveCurve(string runDir, int trainCount, int batchSize, int numClasses)
     {
-        var (steps, epochs) = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName));
+        var (steps, epochs) = MetricsLog.Read(Path.Combine(runDir, RunFolder.MetricsFile));
         if (epochs.Count == 0) return;
         var stepsPerEpoch = (trainCount + batchSize - 1) / batchSize;
         var stepPoints = steps.Select(s =>

@@ -1,9 +1,8 @@
 using Changwen.Data;
 using Changwen.Evaluation;
-using Changwen.Models;
 using static TorchSharp.torch;
 
-namespace Changwen.Training;
+namespace Changwen.Models;
 
 /// <summary>Class probabilities from a trained model, for evaluation, the <c>TextClassifier</c> facade and the server.</summary>
 public static class Predictor
@@ -26,9 +25,10 @@ public static class Predictor
         {
             using var noGrad = no_grad();
             var result = new float[data.Count][];
-            var order = BatchOrder.ForEpoch(data.Count, shuffle: false, seed: 0, epoch: 0);
-            foreach (var rows in BatchOrder.Slices(order, batchSize))
+            var order = Enumerable.Range(0, data.Count).ToArray();
+            for (var start = 0; start < order.Length; start += batchSize)
             {
+                var rows = new ArraySegment<int>(order, start, Math.Min(batchSize, order.Length - start));
                 using var scope = NewDisposeScope();
                 using var threads = rows.Count < SmallBatch ? TorchRuntime.OneThread() : null;
                 var batch = Batch.Create(data, rows);

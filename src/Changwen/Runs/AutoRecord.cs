@@ -1,6 +1,6 @@
 using Changwen.IO;
 
-namespace Changwen.Auto;
+namespace Changwen.Runs;
 
 /// <summary>How one candidate of a <c>--model auto</c> search fared.</summary>
 /// <param name="Name">The candidate's name (its sub-folder under candidates/), or two names joined by "+" for their average.</param>
@@ -17,13 +17,11 @@ public sealed record CandidateResult(string Name, string Status, double? ValAccu
 /// </summary>
 public sealed record AutoRecord(IReadOnlyList<string> Chosen, IReadOnlyList<CandidateResult> Candidates, double BudgetMinutes, double Seconds)
 {
-    public const string FileName = "auto.json";
+    public const string FileName = RunFolder.AutoFile;
+    public const string CandidatesFolder = RunFolder.CandidatesFolder;
 
-    /// <summary>How the choice was made, in words, so the record explains itself.</summary>
-    public string Rule { get; init; } =
-        $"the first candidate is kept unless another candidate, or the average of the two best, beats it on the validation split " +
-        $"beyond noise (McNemar's exact test, one-sided, p < {AutoChoice.Alpha}); among those that do, the best validation accuracy";
-    public const string CandidatesFolder = "candidates";
+    /// <summary>How the choice was made, in words, so the record explains itself (Auto.AutoChoice.Rule).</summary>
+    public string? Rule { get; init; }
 
     public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Json.Serialize(this));
 
