@@ -4,6 +4,8 @@ using Changwen.Data;
 using Changwen.Evaluation;
 using Changwen.Text;
 using Changwen.Tfidf;
+using Changwen.Pipeline;
+using Changwen.Runs;
 using Changwen.Training;
 
 namespace Changwen.Bench;

@@ -121,9 +121,9 @@ public static class AutoJob
             catch (OperationCanceledException) when (!ct.IsCancellationRequested && trained.Count > 0)
             {
                 // Stopped before training began (reading, encoding) there is no metrics.jsonl yet.
-                var metricsPath = Path.Combine(CandidateDir(runDir, name), MetricsLog.FileName);
+                var metricsPath = Path.Combine(CandidateDir(runDir, name), RunFolder.MetricsFile);
                 var epochs = File.Exists(metricsPath) ? MetricsLog.Read(metricsPath).Epochs.Count : 0;
-                if (epochs == 0 || !File.Exists(Path.Combine(CandidateDir(runDir, name), Trainer.BestWeights)))
+                if (epochs == 0 || !File.Exists(Path.Combine(CandidateDir(runDir, name), RunFolder.BestWeights)))
                 {
                     results.Add(new CandidateResult(name, "skipped", null, null, candidateClock.Elapsed.TotalSeconds,
                         "the time budget ran out before its first epoch finished"));

@@ -1,5 +1,6 @@
 using Changwen.Data;
 using Changwen.Text;
+using Changwen.Pipeline;
 using Changwen.Training;
 
 namespace Changwen.Tests.Text;
