@@ -155,11 +155,19 @@ public sealed class ShardedScoringTests(TinyRunFixture run) : IClassFixture<Tiny
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        // The output's temporary file appears when scoring starts (the model is loaded, the range found).
-        while (!process.HasExited && Directory.GetFiles(dir, ".part-1.jsonl.*.tmp").Length == 0) await Task.Delay(10);
-        Assert.False(process.HasExited, "the shard finished before it could be stopped; give it more lines");
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            await kill.WaitForExitAsync();   // what a Kubernetes node sends a pod it evicts
+        // The output's temporary file appears when scoring starts (the model is loaded, the range found); the signal is
+        // what a Kubernetes node sends a pod it evicts. Watched and sent from a thread of its own: in the full suite the
+        // thread pool is busy with other tests, and an awaited delay could resume only after the shard had finished.
+        var stopped = await Task.Factory.StartNew(() =>
+        {
+            while (!process.HasExited && Directory.GetFiles(dir, ".part-1.jsonl.*.tmp").Length == 0) Thread.Sleep(2);
+            if (process.HasExited) return false;
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            return true;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (!stopped)
+            Assert.Fail($"the shard exited with {process.ExitCode} before it could be stopped (give it more lines if it finished): {await stderr}");
         await process.WaitForExitAsync();
 
         Assert.Equal(130, process.ExitCode);
