@@ -13,21 +13,18 @@ public sealed record CandidateResult(string Name, string Status, double? ValAccu
 
 /// <summary>
 /// auto.json in an auto run folder: the search in the order it ran, the budget, and which candidate (or pair, averaged)
-/// is the model. <see cref="Bundle.TextClassifier"/> loads the chosen ones from <see cref="CandidatesFolder"/>.
+/// is the model. <see cref="Bundle.TextClassifier"/> loads the chosen ones from <see cref="RunFolder.CandidatesFolder"/>.
 /// </summary>
 public sealed record AutoRecord(IReadOnlyList<string> Chosen, IReadOnlyList<CandidateResult> Candidates, double BudgetMinutes, double Seconds)
 {
-    public const string FileName = RunFolder.AutoFile;
-    public const string CandidatesFolder = RunFolder.CandidatesFolder;
-
     /// <summary>How the choice was made, in words, so the record explains itself (Auto.AutoChoice.Rule).</summary>
     public string? Rule { get; init; }
 
-    public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, FileName), Json.Serialize(this));
+    public void Write(string runDir) => AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.AutoFile), Json.Serialize(this));
 
     public static AutoRecord Read(string runDir)
     {
-        var path = Path.Combine(runDir, FileName);
+        var path = Path.Combine(runDir, RunFolder.AutoFile);
         if (!File.Exists(path))
             throw UserInputException.At(path, null, "missing: this auto run has not finished choosing its model. Train it again into a new folder");
         AutoRecord record;

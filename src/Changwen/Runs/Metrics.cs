@@ -41,8 +41,6 @@ public sealed record EpochRecord
 /// <summary>Reads and appends <c>metrics.jsonl</c>: JSON lines, each an object whose <c>type</c> is "step" or "epoch".</summary>
 public static class MetricsLog
 {
-    public const string FileName = RunFolder.MetricsFile;
-
     /// <summary>The records of a metrics file, in file order. A torn last line (a run killed mid-write) is skipped.</summary>
     public static (List<StepRecord> Steps, List<EpochRecord> Epochs) Read(string path)
     {
