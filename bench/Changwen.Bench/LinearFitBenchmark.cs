@@ -74,7 +74,7 @@ internal static class LinearFitBenchmark
         Fit("changwen L-BFGS (float, in place)", theta =>
         {
             var end = LinearTrainer.Minimise(objective, theta, threads, tolerance: tolerance, memory: memory);
-            return (end.Iterations, $"{end.Evaluations} evaluations, {end.Stop}");
+            return (end.Iterations, $"{end.Evaluations} evaluations, {end.FunctionSeconds:F1} s of them in the objective, {end.Stop}");
         });
         if (withMathNet) Fit("Math.NET L-BFGS (double)", theta => MathNetMinimise(objective, theta, mathNetTolerance));
         return 0;

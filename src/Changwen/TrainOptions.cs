@@ -198,6 +198,12 @@ public sealed record ModelOptions
     /// <c>null</c> picks it on the validation split from <see cref="Tfidf.LinearTrainer.CGrid"/>.
     /// </summary>
     public double? C { get; init; }
+    /// <summary>
+    /// linear: multinomial (one softmax) or one-vs-rest (a binary logistic regression per class, scikit-learn's
+    /// liblinear form); <c>null</c> picks it with C on the validation split. Options written before the form existed
+    /// have no such key: their model files are multinomial, and load so.
+    /// </summary>
+    public Tfidf.LinearForm? LinearForm { get; init; }
     /// <summary>linear: a word or bigram becomes a feature when at least this many training documents hold it.</summary>
     public int MinDf { get; init; } = 2;
     /// <summary>

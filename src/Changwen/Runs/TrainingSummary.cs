@@ -37,6 +37,9 @@ public sealed record TrainingSummary
     /// <summary>linear: the chosen C, the number of TF-IDF features and every fit of the C grid (null for networks).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? C { get; init; }
+    /// <summary>linear: the chosen form (null for networks; runs before the one-vs-rest form were multinomial).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Tfidf.LinearForm? LinearForm { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Features { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -60,4 +63,10 @@ public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss,
     public double CpuSeconds { get; init; }
     /// <summary>Whether the largest gradient component reached the tolerance (Tfidf.LinearTrainer.GradientTolerance).</summary>
     public bool Converged { get; init; } = true;
+    /// <summary>The model's form (runs before the one-vs-rest form: multinomial).</summary>
+    public Tfidf.LinearForm Form { get; init; } = Tfidf.LinearForm.Multinomial;
+    /// <summary>The gradient tolerance of this fit (null in runs that recorded none: Tfidf.LinearTrainer.GradientTolerance).</summary>
+    public double? Tolerance { get; init; }
+    /// <summary>"choose" (a loose fit compared on validation), "refine" (the winner fitted on to the full tolerance) or "fit" (the only candidate); null in older runs.</summary>
+    public string? Stage { get; init; }
 }

@@ -65,26 +65,62 @@ internal sealed class FloatVectors(int threads)
         for (var i = 0; i < t.Length; i++) t[i] = xs[i] * s;
     });
 
-    /// <summary>target += scale·y, then returns Σ target·next (the two loops of L-BFGS take one pass per correction pair).</summary>
-    public double AddScaledThenDot(float[] target, float[] y, double scale, float[] next) => Sum(target.Length, (start, end) =>
+    /// <summary>
+    /// target = outer·(target + scale·y), then returns Σ target·next: the two loops of L-BFGS take one pass per correction
+    /// pair, the first loop's last pass also applies the initial scaling γ, and the second's also gives the slope.
+    /// </summary>
+    public double AddScaledThenDot(float[] target, float[] y, double scale, float[] next, double outer = 1) => Sum(target.Length, (start, end) =>
     {
         var t = target.AsSpan(start, end - start);
         var ys = y.AsSpan(start, end - start);
         var ns = next.AsSpan(start, end - start);
         var s = (float)scale;
+        var o = (float)outer;
         var vt = MemoryMarshal.Cast<float, Vector<float>>(t);
         var vy = MemoryMarshal.Cast<float, Vector<float>>(ys);
         var vn = MemoryMarshal.Cast<float, Vector<float>>(ns);
         var acc = Vector<float>.Zero;
+        if (outer == 1)
+            for (var v = 0; v < vt.Length; v++)
+            {
+                vt[v] += vy[v] * s;
+                acc += vt[v] * vn[v];
+            }
+        else
+            for (var v = 0; v < vt.Length; v++)
+            {
+                vt[v] = (vt[v] + vy[v] * s) * o;
+                acc += vt[v] * vn[v];
+            }
+        double sum = Vector.Sum(acc);
+        for (var i = vt.Length * Vector<float>.Count; i < t.Length; i++)
+        {
+            t[i] = outer == 1 ? t[i] + ys[i] * s : (t[i] + ys[i] * s) * o;
+            sum += t[i] * ns[i];
+        }
+        return sum;
+    });
+
+    /// <summary>target = scale·x, then returns Σ target·next (the start of the two-loop recursion, one pass).</summary>
+    public double ScaleThenDot(float[] target, float[] x, double scale, float[] next) => Sum(target.Length, (start, end) =>
+    {
+        var t = target.AsSpan(start, end - start);
+        var xs = x.AsSpan(start, end - start);
+        var ns = next.AsSpan(start, end - start);
+        var s = (float)scale;
+        var vt = MemoryMarshal.Cast<float, Vector<float>>(t);
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(xs);
+        var vn = MemoryMarshal.Cast<float, Vector<float>>(ns);
+        var acc = Vector<float>.Zero;
         for (var v = 0; v < vt.Length; v++)
         {
-            vt[v] += vy[v] * s;
+            vt[v] = vx[v] * s;
             acc += vt[v] * vn[v];
         }
         double sum = Vector.Sum(acc);
         for (var i = vt.Length * Vector<float>.Count; i < t.Length; i++)
         {
-            t[i] += ys[i] * s;
+            t[i] = xs[i] * s;
             sum += t[i] * ns[i];
         }
         return sum;

@@ -7,7 +7,9 @@ namespace Changwen.Tfidf;
 /// <param name="GradientMax">The largest |component| of the gradient there.</param>
 /// <param name="Converged">Whether <paramref name="GradientMax"/> reached the tolerance.</param>
 /// <param name="Stop">Why it stopped, in words.</param>
-public sealed record LbfgsResult(int Iterations, int Evaluations, double Value, double GradientMax, bool Converged, string Stop);
+/// <param name="FunctionSeconds">Wall seconds spent inside the function (the rest is the optimiser's own vector passes).</param>
+public sealed record LbfgsResult(int Iterations, int Evaluations, double Value, double GradientMax, bool Converged, string Stop,
+    double FunctionSeconds = 0);
 
 /// <summary>
 /// Limited-memory BFGS (Nocedal and Wright, <i>Numerical Optimization</i>, 2nd ed., Algorithms 7.4 and 7.5) with a
@@ -28,6 +30,8 @@ public sealed record LbfgsResult(int Iterations, int Evaluations, double Value, 
 /// </remarks>
 internal sealed class Lbfgs(int memory, double gradientTolerance, int maxIterations, int threads)
 {
+    /// <summary>The stopping tolerance (see <see cref="ToleranceAt"/>); a grid of fits may loosen or tighten it between minimisations.</summary>
+    public double Tolerance { get; set; } = gradientTolerance;
     /// <summary>Writes ∇f(x) into <c>gradient</c> and returns f(x).</summary>
     public delegate double Function(float[] x, float[] gradient);
 
@@ -40,28 +44,40 @@ internal sealed class Lbfgs(int memory, double gradientTolerance, int maxIterati
     private readonly FloatVectors vectors = new(threads);
     /// <summary>Evaluations of f in the current <see cref="Minimise"/>.</summary>
     private int evaluations;
+    private float[][]? buffers;
+    private float[][]? pairS, pairY;
+    /// <summary>Time inside f in the current <see cref="Minimise"/>: the profile of a fit.</summary>
+    private readonly System.Diagnostics.Stopwatch functionClock = new();
 
     /// <summary>The largest gradient component allowed at objective value <paramref name="value"/>.</summary>
-    public double ToleranceAt(double value) => gradientTolerance * Math.Clamp(value, 1e-3, 1);
+    public double ToleranceAt(double value) => Tolerance * Math.Clamp(value, 1e-3, 1);
 
     /// <summary>Minimises <paramref name="f"/> from <paramref name="x"/>, which ends holding the minimiser.</summary>
     public LbfgsResult Minimise(Function f, float[] x, CancellationToken ct = default)
     {
         var n = x.Length;
+        if (buffers is null || buffers[0].Length != n)
+        {
+            buffers = null;   // let the old ones go before the new ones are allocated
+            buffers = [new float[n], new float[n], new float[n], new float[n]];
+            (pairS, pairY) = (new float[memory][], new float[memory][]);
+        }
+        // Every minimisation of this instance reuses the buffers: a grid of fits allocates them once, instead of leaving
+        // (4 + 2m) × 80 MB of large-object garbage per fit for a gen-2 collection that may come late (the 4 GB peak).
         var point = x;
-        var gradient = new float[n];
-        var trial = new float[n];
-        var trialGradient = new float[n];
-        var direction = new float[n];
-        var s = new float[memory][];
-        var y = new float[memory][];
+        var (gradient, trial, trialGradient, direction) = (buffers[0], buffers[1], buffers[2], buffers[3]);
+        var s = pairS!;
+        var y = pairY!;
         var rho = new double[memory];
         var stored = 0;
         var newest = -1;
         var gamma = 1.0;
 
         evaluations = 1;
+        functionClock.Reset();
+        functionClock.Start();
         var value = f(point, gradient);
+        functionClock.Stop();
         var gradientMax = vectors.MaxAbs(gradient);
         var iterations = 0;
         string stop;
@@ -71,14 +87,12 @@ internal sealed class Lbfgs(int memory, double gradientTolerance, int maxIterati
             if (iterations == maxIterations) { stop = $"{maxIterations} iterations"; break; }
             ct.ThrowIfCancellationRequested();
 
-            Direction(gradient, direction, s, y, rho, stored, newest, gamma);
-            var slope = vectors.Dot(gradient, direction);
+            var slope = Direction(gradient, direction, s, y, rho, stored, newest, gamma);
             if (!(slope < 0))
             {
                 // Rounding can make −H·g an ascent direction; start the history again from steepest descent.
                 stored = 0;
-                vectors.Scale(direction, gradient, -1);
-                slope = -vectors.Dot(gradient, gradient);
+                slope = vectors.ScaleThenDot(direction, gradient, -1, gradient);
             }
             // The first step has no curvature to scale it: a unit move along −g would overshoot, so it is 1/‖g‖₁ (as
             // PyTorch's and minFunc's L-BFGS); later steps try the quasi-Newton step 1 first.
@@ -111,39 +125,47 @@ internal sealed class Lbfgs(int memory, double gradientTolerance, int maxIterati
                 break;
             }
         }
-        if (!ReferenceEquals(point, x)) Array.Copy(point, x, n);
-        return new LbfgsResult(iterations, evaluations, value, gradientMax, gradientMax <= ToleranceAt(value), stop);
+        if (!ReferenceEquals(point, x))
+        {
+            Array.Copy(point, x, n);
+            // point is one of the buffers and x was swapped in its place: hand that buffer back as x's replacement.
+            buffers = [gradient, trial, trialGradient, direction];
+            for (var i = 0; i < buffers.Length; i++)
+                if (ReferenceEquals(buffers[i], x)) buffers[i] = point;
+        }
+        else buffers = [gradient, trial, trialGradient, direction];
+        return new LbfgsResult(iterations, evaluations, value, gradientMax, gradientMax <= ToleranceAt(value), stop,
+            functionClock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>direction = −H·gradient by the two-loop recursion over the stored pairs, newest first.</summary>
-    private void Direction(float[] gradient, float[] direction, float[][] s, float[][] y, double[] rho, int stored, int newest, double gamma)
+    /// <summary>
+    /// direction = −H·gradient by the two-loop recursion over the stored pairs, newest first; returns gradient·direction.
+    /// Each pass over the vectors also takes the dot product the next step needs (one pass per pair and loop).
+    /// </summary>
+    private double Direction(float[] gradient, float[] direction, float[][] s, float[][] y, double[] rho, int stored, int newest, double gamma)
     {
-        vectors.Scale(direction, gradient, -1);
-        if (stored == 0) return;
+        if (stored == 0) return vectors.ScaleThenDot(direction, gradient, -1, gradient);
         var memory = s.Length;
         var alpha = new double[memory];
         int Slot(int age) => ((newest - age) % memory + memory) % memory;
-        // First loop, newest to oldest: α_i = ρ_i s_i·q, q −= α_i y_i (q = −direction's negation: we carry −q).
-        var dot = vectors.Dot(s[Slot(0)], direction);
+        // First loop, newest to oldest: α_i = ρ_i s_i·q, q −= α_i y_i (we carry −q); its last pass also scales by γ (r = γq).
+        var dot = vectors.ScaleThenDot(direction, gradient, -1, s[Slot(0)]);
         for (var age = 0; age < stored; age++)
         {
             var i = Slot(age);
             alpha[i] = rho[i] * dot;
-            var next = age + 1 < stored ? s[Slot(age + 1)] : null;
-            if (next is not null) dot = vectors.AddScaledThenDot(direction, y[i], -alpha[i], next);
-            else vectors.AddScaled(direction, direction, y[i], -alpha[i]);
+            dot = age + 1 < stored
+                ? vectors.AddScaledThenDot(direction, y[i], -alpha[i], s[Slot(age + 1)])
+                : vectors.AddScaledThenDot(direction, y[i], -alpha[i], y[Slot(stored - 1)], gamma);
         }
-        // r = γ q, then oldest to newest: β = ρ_i y_i·r, r += (α_i − β) s_i.
-        vectors.Scale(direction, direction, gamma);
-        dot = vectors.Dot(y[Slot(stored - 1)], direction);
+        // Oldest to newest: β = ρ_i y_i·r, r += (α_i − β) s_i; the last pass gives the slope gradient·direction.
         for (var age = stored - 1; age >= 0; age--)
         {
             var i = Slot(age);
             var beta = rho[i] * dot;
-            var next = age > 0 ? y[Slot(age - 1)] : null;
-            if (next is not null) dot = vectors.AddScaledThenDot(direction, s[i], alpha[i] - beta, next);
-            else vectors.AddScaled(direction, direction, s[i], alpha[i] - beta);
+            dot = vectors.AddScaledThenDot(direction, s[i], alpha[i] - beta, age > 0 ? y[Slot(age - 1)] : gradient);
         }
+        return dot;
     }
 
     private readonly record struct Accepted(double Step, double Value);
@@ -161,7 +183,9 @@ internal sealed class Lbfgs(int memory, double gradientTolerance, int maxIterati
             vectors.AddScaled(trial, x, direction, step);
             evaluations++;
             evaluationsHere++;
+            functionClock.Start();
             var v = f(trial, trialGradient);
+            functionClock.Stop();
             return (v, vectors.Dot(trialGradient, direction));
         }
         bool Armijo(double step, double v) => v <= value + SufficientDecrease * step * slope;

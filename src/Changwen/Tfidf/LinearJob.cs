@@ -27,7 +27,7 @@ internal static class LinearJob
         var chosen = result.Chosen;
         var seconds = clock.Elapsed.TotalSeconds;
         progress?.Report(new ProgressUpdate("fit", result.Fits.Count, result.Fits.Count,
-            $"kept C={chosen.C:G} (val accuracy {chosen.ValAccuracy:P2}); {result.Model.Vectorizer.FeatureCount:N0} features, fitted in {seconds:F1} s"));
+            $"kept {LinearTrainer.FormName(chosen.Form)} C={chosen.C:G} (val accuracy {chosen.ValAccuracy:P2}); {result.Model.Vectorizer.FeatureCount:N0} features, fitted in {seconds:F1} s"));
 
         // The fit is the run's only pass: one epoch record, so diagnose, reports and curves read a linear run like any other.
         var epoch = new EpochRecord
@@ -44,7 +44,7 @@ internal static class LinearJob
             DocsPerSecond = epoch.DocsPerSecond, Finished = true, TrainDocs = trainDocs.Count, ValDocs = valDocs.Count,
             Parameters = (long)(result.Model.Vectorizer.FeatureCount + 1) * classes.Count,
             Threads = options.Optimizer.Threads, Seed = options.Optimizer.Seed,
-            C = chosen.C, Features = result.Model.Vectorizer.FeatureCount, Fits = result.Fits,
+            C = chosen.C, LinearForm = chosen.Form, Features = result.Model.Vectorizer.FeatureCount, Fits = result.Fits,
         };
         AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
         return summary;

@@ -5,21 +5,26 @@ using Changwen.Runs;
 namespace Changwen.Tfidf;
 
 /// <summary>
-/// A fitted multinomial logistic regression over TF-IDF features: the vectorizer, one weight vector and bias per class,
-/// and the regularisation it was fitted with. The class probabilities are the softmax of <c>W·x + b</c>, the same
-/// function ML.NET's maximum-entropy model computes (a test compares the two).
+/// A fitted logistic regression over TF-IDF features: the vectorizer, one weight vector and bias per class, the
+/// regularisation it was fitted with and its <see cref="LinearForm"/>. A multinomial model's probabilities are the
+/// softmax of <c>W·x + b</c>, the same function ML.NET's maximum-entropy model computes (a test compares the two); a
+/// one-vs-rest model's are the sigmoids of <c>W·x + b</c> divided by their sum.
 /// </summary>
 public sealed class LinearModel
 {
     /// <summary>The run-folder file holding the model (<see cref="Save"/>).</summary>
     public const string FileName = Runs.RunFolder.LinearModelFile;
+    /// <summary>A multinomial model's file, the only kind before the one-vs-rest form: unchanged, so old files load as they were.</summary>
     private const string Magic = "changwen-linear-1";
+    /// <summary>A model of another <see cref="LinearForm"/>: the same layout with the form after the magic.</summary>
+    private const string MagicWithForm = "changwen-linear-2";
 
     private readonly float[][] weights;
     private readonly float[] biases;
 
-    public LinearModel(TfidfVectorizer vectorizer, float[][] weights, float[] biases, double c)
+    public LinearModel(TfidfVectorizer vectorizer, float[][] weights, float[] biases, double c, LinearForm form = LinearForm.Multinomial)
     {
+        if (!Enum.IsDefined(form)) throw new ArgumentOutOfRangeException(nameof(form), form, "unknown linear form");
         if (weights.Length != biases.Length || weights.Length < 2)
             throw new ArgumentException($"{weights.Length} weight vectors and {biases.Length} biases: need one of each per class, at least two classes");
         if (weights.Any(w => w.Length != vectorizer.FeatureCount))
@@ -28,14 +33,17 @@ public sealed class LinearModel
         this.weights = weights;
         this.biases = biases;
         C = c;
+        Form = form;
     }
 
     public TfidfVectorizer Vectorizer { get; }
     public int ClassCount => biases.Length;
     /// <summary>The inverse regularisation strength the weights were fitted with.</summary>
     public double C { get; }
+    /// <summary>Softmax of the scores, or one-vs-rest sigmoids normalised to sum to 1.</summary>
+    public LinearForm Form { get; }
 
-    /// <summary>The softmax probabilities of every class for a feature row.</summary>
+    /// <summary>The probabilities of every class for a feature row (see <see cref="Form"/>).</summary>
     public float[] Probabilities(SparseRow row)
     {
         var scores = new double[ClassCount];
@@ -46,9 +54,14 @@ public sealed class LinearModel
             for (var i = 0; i < row.Indices.Length; i++) score += (double)w[row.Indices[i]] * row.Values[i];
             scores[c] = score;
         }
-        var max = scores.Max();
         var sum = 0.0;
-        for (var c = 0; c < scores.Length; c++) sum += scores[c] = Math.Exp(scores[c] - max);
+        if (Form == LinearForm.OneVsRest)
+            for (var c = 0; c < scores.Length; c++) sum += scores[c] = 1 / (1 + Math.Exp(-scores[c]));
+        else
+        {
+            var max = scores.Max();
+            for (var c = 0; c < scores.Length; c++) sum += scores[c] = Math.Exp(scores[c] - max);
+        }
         var result = new float[scores.Length];
         for (var c = 0; c < scores.Length; c++) result[c] = (float)(scores[c] / sum);
         return result;
@@ -63,7 +76,12 @@ public sealed class LinearModel
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            if (Form == LinearForm.Multinomial) writer.Write(Magic);
+            else
+            {
+                writer.Write(MagicWithForm);
+                writer.Write((int)Form);
+            }
             writer.Write(C);
             writer.Write(ClassCount);
             Vectorizer.Write(writer);
@@ -89,7 +107,13 @@ public sealed class LinearModel
             if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
                 throw new InvalidDataException("checksum mismatch: the file is truncated or altered");
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length), System.Text.Encoding.UTF8);
-            if (reader.ReadString() != Magic) throw new InvalidDataException("not a Changwen linear model");
+            var form = reader.ReadString() switch
+            {
+                Magic => LinearForm.Multinomial,
+                MagicWithForm => (LinearForm)reader.ReadInt32(),
+                _ => throw new InvalidDataException("not a Changwen linear model"),
+            };
+            if (!Enum.IsDefined(form)) throw new InvalidDataException($"unknown linear form {(int)form}");
             var c = reader.ReadDouble();
             var classes = reader.ReadInt32();
             if (classes < 2) throw new InvalidDataException($"{classes} classes");
@@ -103,7 +127,7 @@ public sealed class LinearModel
             var biases = new float[classes];
             for (var k = 0; k < classes; k++) biases[k] = reader.ReadSingle();
             if (reader.BaseStream.Position != reader.BaseStream.Length) throw new InvalidDataException("bytes left over");
-            return new LinearModel(vectorizer, weights, biases, c);
+            return new LinearModel(vectorizer, weights, biases, c, form);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException)
         {

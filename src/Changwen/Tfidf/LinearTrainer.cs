@@ -7,7 +7,8 @@ namespace Changwen.Tfidf;
 /// <summary>What <see cref="LinearTrainer.Fit"/> produced: the chosen model and every fit of the grid, in fitting order.</summary>
 public sealed record LinearFitResult(LinearModel Model, IReadOnlyList<LinearFit> Fits, double FeatureSeconds)
 {
-    public LinearFit Chosen => Fits.First(f => f.C == Model.C);
+    /// <summary>The fit of the kept model: the last one (the refined winner when several were compared).</summary>
+    public LinearFit Chosen => Fits[^1];
 }
 
 /// <summary>
@@ -27,6 +28,11 @@ public static class LinearTrainer
     /// component) where the objective is 1 or more, relative below, so a large C is fitted as closely as a small one.
     /// </summary>
     public const double GradientTolerance = 1e-4;
+    /// <summary>
+    /// The looser tolerance at which the candidates (C and form) are fitted to be compared on validation; only the
+    /// winner is then fitted on to <see cref="GradientTolerance"/> (docs/training.md, "The linear model").
+    /// </summary>
+    public const double SelectionTolerance = 1e-3;
     /// <summary>Correction pairs kept: 5 pairs of 20.5 M floats are 0.8 GB on chinanews.</summary>
     private const int Memory = 5;
     private const int MaximumIterations = 2000;
@@ -55,37 +61,74 @@ public static class LinearTrainer
             throw new UserInputException($"no word occurs in {options.MinDf} or more training documents, so the linear model has no features. Give more training documents, or pass --min-df 1");
 
         var grid = options.C is { } c ? [c] : CGrid;
+        IReadOnlyList<LinearForm> forms = options.LinearForm is { } form ? [form] : [LinearForm.Multinomial, LinearForm.OneVsRest];
         var fits = new List<LinearFit>();
         var objective = new SoftmaxObjective(train, trainLabels, vectorizer.FeatureCount, classCount, threads);
-        // One weight vector for the whole grid: each C starts from the previous C's optimum.
+        // One optimiser for every fit: its buffers are allocated once.
+        var optimiser = new Lbfgs(Memory, GradientTolerance, MaximumIterations, threads);
+        // With several candidates each is fitted loosely, only to be compared on validation; the winner is then fitted
+        // on from where it stopped to the full tolerance. A single candidate is fitted to the full tolerance at once.
+        var choosing = grid.Count * forms.Count > 1;
         var theta = new float[objective.ParameterCount];
+        var bestTheta = choosing ? new float[theta.Length] : theta;
         (LinearModel Model, LinearFit Fit)? best = null;
-        foreach (var cValue in grid)
+        var planned = grid.Count + forms.Count - 1 + (choosing ? 1 : 0);
+
+        (LinearModel Model, LinearFit Fit) FitOne(double cValue, LinearForm fitForm, double tolerance, string stage)
         {
             ct.ThrowIfCancellationRequested();
             var fitClock = Stopwatch.StartNew();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             objective.C = cValue;
-            var end = Minimise(objective, theta, threads, ct);
-            var iterations = end.Iterations;
+            objective.Form = fitForm;
+            optimiser.Tolerance = tolerance;
+            var end = optimiser.Minimise(objective.Evaluate, theta, ct);
             var (weights, biases) = objective.Unpack(theta);
-            var model = new LinearModel(vectorizer, weights, biases, cValue);
+            var model = new LinearModel(vectorizer, weights, biases, cValue, fitForm);
             var (trainAccuracy, trainLoss) = Score(model, train, trainLabels);
             var (valAccuracy, valLoss) = Score(model, val, valLabels);
             var fit = new LinearFit(cValue, trainAccuracy, trainLoss, valAccuracy, valLoss, fitClock.Elapsed.TotalSeconds)
             {
-                Iterations = iterations, Objective = end.Value, Converged = end.Converged,
+                Iterations = end.Iterations, Objective = end.Value, Converged = end.Converged,
                 CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
+                Form = fitForm, Tolerance = tolerance, Stage = stage,
             };
             fits.Add(fit);
-            progress?.Report(new ProgressUpdate("fit", fits.Count, grid.Count,
-                $"C={cValue:G}: train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({iterations} L-BFGS iterations, {end.Evaluations} evaluations, objective {end.Value:F6}, {(end.Converged ? "converged" : "stopped: " + end.Stop)}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
-            if (best is null || valAccuracy > best.Value.Fit.ValAccuracy ||
-                valAccuracy == best.Value.Fit.ValAccuracy && valLoss < best.Value.Fit.ValLoss)
-                best = (model, fit);
+            progress?.Report(new ProgressUpdate("fit", fits.Count, planned,
+                $"{stage} {FormName(fitForm)} C={cValue:G} (tolerance {tolerance:G}): train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({end.Iterations} L-BFGS iterations, {end.Evaluations} evaluations taking {end.FunctionSeconds:F1} s, objective {end.Value:F6}, {(end.Converged ? "converged" : "stopped: " + end.Stop)}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
+            return (model, fit);
+        }
+
+        void Consider((LinearModel Model, LinearFit Fit) candidate)
+        {
+            if (best is { } b && !(candidate.Fit.ValAccuracy > b.Fit.ValAccuracy ||
+                                   candidate.Fit.ValAccuracy == b.Fit.ValAccuracy && candidate.Fit.ValLoss < b.Fit.ValLoss))
+                return;
+            best = candidate;
+            if (choosing) Array.Copy(theta, bestTheta, theta.Length);
+        }
+
+        var stageName = choosing ? "choose" : "fit";
+        // The first form over the grid, smallest C first, each fit starting from the previous C's optimum.
+        foreach (var cValue in grid) Consider(FitOne(cValue, forms[0], choosing ? SelectionTolerance : GradientTolerance, stageName));
+        // The other form only at the first form's best C (the forms prefer the same C on every corpus measured, and a
+        // second grid would double the fit), starting from the first form's weights there.
+        var bestC = best!.Value.Fit.C;
+        foreach (var other in forms.Skip(1))
+        {
+            Array.Copy(bestTheta, theta, theta.Length);
+            Consider(FitOne(bestC, other, SelectionTolerance, stageName));
+        }
+        if (choosing)
+        {
+            var winner = best!.Value.Fit;
+            Array.Copy(bestTheta, theta, theta.Length);
+            best = FitOne(winner.C, winner.Form, GradientTolerance, "refine");
         }
         return new LinearFitResult(best!.Value.Model, fits, featureSeconds);
     }
+
+    public static string FormName(LinearForm form) => form == LinearForm.OneVsRest ? "one-vs-rest" : "multinomial";
 
     /// <summary>Minimises <paramref name="objective"/> from <paramref name="theta"/> (in place: it ends at the minimiser).</summary>
     internal static LbfgsResult Minimise(SoftmaxObjective objective, float[] theta, int threads, CancellationToken ct = default,

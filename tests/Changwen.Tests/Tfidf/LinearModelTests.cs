@@ -6,10 +6,10 @@ namespace Changwen.Tests.Tfidf;
 
 public sealed class LinearModelTests
 {
-    private static readonly string[] Classes = ["甲", "乙", "丙"];
+    internal static readonly string[] Classes = ["甲", "乙", "丙"];
 
     /// <summary>Documents of three classes, each built from its own words plus shared filler words, seeded.</summary>
-    private static (List<IReadOnlyList<string>> Tokens, List<int> Labels) Corpus(int perClass, int seed)
+    internal static (List<IReadOnlyList<string>> Tokens, List<int> Labels) Corpus(int perClass, int seed)
     {
         string[][] own = [["球赛", "队员", "冠军", "比分"], ["股市", "银行", "利率", "基金"], ["芯片", "手机", "网络", "软件"]];
         string[] filler = ["的", "了", "是", "在"];
@@ -28,11 +28,11 @@ public sealed class LinearModelTests
         return (tokens, labels);
     }
 
-    private static LinearFitResult Fit(double? c = null, int seed = 1)
+    internal static LinearFitResult Fit(double? c = null, int seed = 1, LinearForm? form = null)
     {
         var (train, trainLabels) = Corpus(20, seed);
         var (val, valLabels) = Corpus(5, seed + 100);
-        return LinearTrainer.Fit(train, trainLabels, val, valLabels, Classes.Length, new ModelOptions { Kind = ModelKind.Linear, C = c },
+        return LinearTrainer.Fit(train, trainLabels, val, valLabels, Classes.Length, new ModelOptions { Kind = ModelKind.Linear, C = c, LinearForm = form },
             seed: 7, threads: 1);
     }
 
@@ -69,13 +69,17 @@ public sealed class LinearModelTests
     public void C_is_chosen_on_validation_from_the_grid_unless_given()
     {
         var chosen = Fit();
-        Assert.Equal(LinearTrainer.CGrid, chosen.Fits.Select(f => f.C));
-        var best = chosen.Fits.OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
+        var compared = chosen.Fits.Where(f => f.Stage == "choose").ToList();
+        Assert.Equal(LinearTrainer.CGrid, compared.Where(f => f.Form == LinearForm.Multinomial).Select(f => f.C));
+        var best = compared.OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
         Assert.Equal(best.C, chosen.Model.C);
+        Assert.Equal(best.Form, chosen.Model.Form);
+        // The winner is fitted on to the full tolerance and kept.
+        Assert.Equal(("refine", best.C, best.Form, LinearTrainer.GradientTolerance), (chosen.Chosen.Stage, chosen.Chosen.C, chosen.Chosen.Form, chosen.Chosen.Tolerance));
         // Less regularisation fits the training documents more confidently: the fits really differ.
-        Assert.True(chosen.Fits[2].TrainLoss < chosen.Fits[0].TrainLoss);
+        Assert.True(compared[2].TrainLoss < compared[0].TrainLoss);
 
-        var given = Fit(c: 3);
+        var given = Fit(c: 3, form: LinearForm.Multinomial);
         Assert.Equal([3.0], given.Fits.Select(f => f.C));
         Assert.Equal(3.0, given.Model.C);
     }

@@ -27,7 +27,9 @@ public sealed class LinearRunTests
         Assert.False(File.Exists(Path.Combine(runDir, RunFolder.BestWeights)));
         Assert.Equal(ModelKind.Linear, result.Summary.Model);
         Assert.NotNull(result.Summary.C);
-        Assert.Equal(LinearTrainer.CGrid.Count, result.Summary.Fits!.Count);
+        // The grid of the first form, the other form at its best C, and the winner refined.
+        Assert.Equal(LinearTrainer.CGrid.Count + 2, result.Summary.Fits!.Count);
+        Assert.Equal(result.Summary.Fits[^1].Form, result.Summary.LinearForm);
         Assert.Equal("linear", RunFolder.ReadFormat(runDir).Model);
         Assert.Equal(RunStatus.Finished, ExperimentReport.StatusOf(runDir));
 
