@@ -54,8 +54,14 @@ public sealed class LinearModel
             for (var i = 0; i < row.Indices.Length; i++) score += (double)w[row.Indices[i]] * row.Values[i];
             scores[c] = score;
         }
+        return Normalise(scores, Form);
+    }
+
+    /// <summary>The probabilities of class scores W·x + b in <paramref name="form"/> (overwrites <paramref name="scores"/>).</summary>
+    internal static float[] Normalise(double[] scores, LinearForm form)
+    {
         var sum = 0.0;
-        if (Form == LinearForm.OneVsRest)
+        if (form == LinearForm.OneVsRest)
             for (var c = 0; c < scores.Length; c++) sum += scores[c] = 1 / (1 + Math.Exp(-scores[c]));
         else
         {

@@ -71,10 +71,10 @@ public static class LinearTrainer
         var choosing = grid.Count * forms.Count > 1;
         var theta = new float[objective.ParameterCount];
         var bestTheta = choosing ? new float[theta.Length] : theta;
-        (LinearModel Model, LinearFit Fit)? best = null;
+        LinearFit? best = null;
         var planned = grid.Count + forms.Count - 1 + (choosing ? 1 : 0);
 
-        (LinearModel Model, LinearFit Fit) FitOne(double cValue, LinearForm fitForm, double tolerance, string stage)
+        LinearFit FitOne(double cValue, LinearForm fitForm, double tolerance, string stage)
         {
             ct.ThrowIfCancellationRequested();
             var fitClock = Stopwatch.StartNew();
@@ -83,10 +83,8 @@ public static class LinearTrainer
             objective.Form = fitForm;
             optimiser.Tolerance = tolerance;
             var end = optimiser.Minimise(objective.Evaluate, theta, ct);
-            var (weights, biases) = objective.Unpack(theta);
-            var model = new LinearModel(vectorizer, weights, biases, cValue, fitForm);
-            var (trainAccuracy, trainLoss) = Score(model, train, trainLabels);
-            var (valAccuracy, valLoss) = Score(model, val, valLabels);
+            var (trainAccuracy, trainLoss) = Score(objective, theta, train, trainLabels, threads);
+            var (valAccuracy, valLoss) = Score(objective, theta, val, valLabels, threads);
             var fit = new LinearFit(cValue, trainAccuracy, trainLoss, valAccuracy, valLoss, fitClock.Elapsed.TotalSeconds)
             {
                 Iterations = end.Iterations, Objective = end.Value, Converged = end.Converged,
@@ -96,13 +94,13 @@ public static class LinearTrainer
             fits.Add(fit);
             progress?.Report(new ProgressUpdate("fit", fits.Count, planned,
                 $"{stage} {FormName(fitForm)} C={cValue:G} (tolerance {tolerance:G}): train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({end.Iterations} L-BFGS iterations, {end.Evaluations} evaluations taking {end.FunctionSeconds:F1} s, objective {end.Value:F6}, {(end.Converged ? "converged" : "stopped: " + end.Stop)}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
-            return (model, fit);
+            return fit;
         }
 
-        void Consider((LinearModel Model, LinearFit Fit) candidate)
+        void Consider(LinearFit candidate)
         {
-            if (best is { } b && !(candidate.Fit.ValAccuracy > b.Fit.ValAccuracy ||
-                                   candidate.Fit.ValAccuracy == b.Fit.ValAccuracy && candidate.Fit.ValLoss < b.Fit.ValLoss))
+            if (best is { } b && !(candidate.ValAccuracy > b.ValAccuracy ||
+                                   candidate.ValAccuracy == b.ValAccuracy && candidate.ValLoss < b.ValLoss))
                 return;
             best = candidate;
             if (choosing) Array.Copy(theta, bestTheta, theta.Length);
@@ -113,7 +111,7 @@ public static class LinearTrainer
         foreach (var cValue in grid) Consider(FitOne(cValue, forms[0], choosing ? SelectionTolerance : GradientTolerance, stageName));
         // The other form only at the first form's best C (the forms prefer the same C on every corpus measured, and a
         // second grid would double the fit), starting from the first form's weights there.
-        var bestC = best!.Value.Fit.C;
+        var bestC = best!.C;
         foreach (var other in forms.Skip(1))
         {
             Array.Copy(bestTheta, theta, theta.Length);
@@ -121,11 +119,13 @@ public static class LinearTrainer
         }
         if (choosing)
         {
-            var winner = best!.Value.Fit;
+            var winner = best!;
             Array.Copy(bestTheta, theta, theta.Length);
             best = FitOne(winner.C, winner.Form, GradientTolerance, "refine");
         }
-        return new LinearFitResult(best!.Value.Model, fits, featureSeconds);
+        objective.Form = best!.Form;
+        var (weights, biases) = objective.Unpack(theta);
+        return new LinearFitResult(new LinearModel(vectorizer, weights, biases, best.C, best.Form), fits, featureSeconds);
     }
 
     public static string FormName(LinearForm form) => form == LinearForm.OneVsRest ? "one-vs-rest" : "multinomial";
@@ -143,7 +143,13 @@ public static class LinearTrainer
         return rows;
     }
 
-    /// <summary>Accuracy and mean cross-entropy of <paramref name="model"/> on labelled rows (0 and 0 for none).</summary>
-    internal static (double Accuracy, double Loss) Score(LinearModel model, IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels) =>
-        Scores.AccuracyAndLoss(rows.Select(row => model.Probabilities(row)).ToList(), labels);
+    /// <summary>Accuracy and mean cross-entropy, on labelled rows, of the model θ is (0 and 0 for none).</summary>
+    internal static (double Accuracy, double Loss) Score(SoftmaxObjective objective, float[] theta, IReadOnlyList<SparseRow> rows,
+        IReadOnlyList<int> labels, int threads)
+    {
+        var probabilities = new float[rows.Count][];
+        Parallel.For(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 },
+            i => probabilities[i] = objective.Probabilities(theta, rows[i]));
+        return Scores.AccuracyAndLoss(probabilities, labels);
+    }
 }

@@ -197,6 +197,25 @@ internal sealed class SoftmaxObjective
         for (; i < length; i++) Unsafe.Add(ref t, i) += Unsafe.Add(ref s, i) * scale;
     }
 
+    /// <summary>
+    /// The probabilities the model unpacked from θ gives a row (<see cref="LinearModel.Probabilities(SparseRow)"/>: the
+    /// same sums in the same order), read from θ's feature-major layout: 17 adjacent floats per nonzero instead of one
+    /// from each of 17 class vectors, which made scoring the training split after each fit take seconds on chinanews.
+    /// </summary>
+    public float[] Probabilities(float[] theta, SparseRow row)
+    {
+        var k = Classes;
+        var scores = new double[k];
+        for (var cl = 0; cl < k; cl++) scores[cl] = theta[Features * k + cl];
+        for (var j = 0; j < row.Indices.Length; j++)
+        {
+            var w = theta.AsSpan(row.Indices[j] * k, k);
+            var value = row.Values[j];
+            for (var cl = 0; cl < k; cl++) scores[cl] += (double)w[cl] * value;
+        }
+        return LinearModel.Normalise(scores, Form);
+    }
+
     /// <summary>θ as the model's class-major weights and biases.</summary>
     public (float[][] Weights, float[] Biases) Unpack(float[] theta)
     {

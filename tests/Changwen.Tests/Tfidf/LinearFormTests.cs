@@ -50,6 +50,24 @@ public sealed class LinearFormTests
         }
     }
 
+    [Theory]
+    [InlineData(LinearForm.Multinomial)]
+    [InlineData(LinearForm.OneVsRest)]
+    public void The_fit_is_scored_with_exactly_the_saved_models_probabilities(LinearForm form)
+    {
+        // The trainer scores train and validation from θ's feature-major layout; the model must give the same figures.
+        var (train, labels) = Corpus(10, 4);
+        var vectorizer = TfidfVectorizer.Fit(train, maxNgram: 2, minDf: 1, maxChars: 1000);
+        var rows = LinearTrainer.Transform(vectorizer, train);
+        var objective = new SoftmaxObjective(rows, labels, vectorizer.FeatureCount, Classes.Length, threads: 1) { C = 5, Form = form };
+        var theta = new float[objective.ParameterCount];
+        LinearTrainer.Minimise(objective, theta, threads: 1);
+        var (weights, biases) = objective.Unpack(theta);
+        var model = new LinearModel(vectorizer, weights, biases, 5, form);
+        foreach (var row in LinearTrainer.Transform(vectorizer, [.. Corpus(3, 61).Tokens, []]))
+            Assert.Equal(model.Probabilities(row), objective.Probabilities(theta, row));
+    }
+
     [Fact]
     public void The_one_vs_rest_gradient_matches_finite_differences()
     {
