@@ -203,7 +203,7 @@ public sealed record ModelOptions
     /// liblinear form); <c>null</c> picks it with C on the validation split. Options written before the form existed
     /// have no such key: their model files are multinomial, and load so.
     /// </summary>
-    public Tfidf.LinearForm? LinearForm { get; init; }
+    public LinearForm? LinearForm { get; init; }
     /// <summary>linear: a word or bigram becomes a feature when at least this many training documents hold it.</summary>
     public int MinDf { get; init; } = 2;
     /// <summary>

@@ -76,7 +76,7 @@ public static class TrainCommand
             foreach (var c in candidates) o.WriteLine("  " + EvalCommand.Describe(c));
         }
         else if (s.C is { } c)
-            o.WriteLine($"val accuracy {s.BestValAccuracy:P2} with C={c:G}, {Tfidf.LinearTrainer.FormName(s.LinearForm ?? Tfidf.LinearForm.Multinomial)} ({s.Features:N0} features){carved}");
+            o.WriteLine($"val accuracy {s.BestValAccuracy:P2} with C={c:G}, {Tfidf.LinearTrainer.FormName(s.LinearForm ?? LinearForm.Multinomial)} ({s.Features:N0} features){carved}");
         else
             o.WriteLine($"best val accuracy {s.BestValAccuracy:P2} at epoch {s.BestEpoch} of {s.EpochsRun}" +
                         (s.StoppedEarly ? " (stopped early: patience ran out)" : "") + carved);

@@ -39,7 +39,7 @@ public sealed record TrainingSummary
     public double? C { get; init; }
     /// <summary>linear: the chosen form (null for networks; runs before the one-vs-rest form were multinomial).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Tfidf.LinearForm? LinearForm { get; init; }
+    public LinearForm? LinearForm { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Features { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -64,7 +64,7 @@ public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss,
     /// <summary>Whether the largest gradient component reached the tolerance (Tfidf.LinearTrainer.GradientTolerance).</summary>
     public bool Converged { get; init; } = true;
     /// <summary>The model's form (runs before the one-vs-rest form: multinomial).</summary>
-    public Tfidf.LinearForm Form { get; init; } = Tfidf.LinearForm.Multinomial;
+    public LinearForm Form { get; init; } = LinearForm.Multinomial;
     /// <summary>The gradient tolerance of this fit (null in runs that recorded none: Tfidf.LinearTrainer.GradientTolerance).</summary>
     public double? Tolerance { get; init; }
     /// <summary>"choose" (a loose fit compared on validation), "refine" (the winner fitted on to the full tolerance) or "fit" (the only candidate); null in older runs.</summary>

@@ -1,4 +1,4 @@
-namespace Changwen.Tfidf;
+namespace Changwen;
 
 /// <summary>How the linear model turns its K class scores into probabilities (and what its fit minimises).</summary>
 public enum LinearForm
