@@ -15,8 +15,9 @@ public sealed record LbfgsResult(int Iterations, int Evaluations, double Value, 
 /// Limited-memory BFGS (Nocedal and Wright, <i>Numerical Optimization</i>, 2nd ed., Algorithms 7.4 and 7.5) with a
 /// line search that enforces the strong Wolfe conditions (Algorithms 3.5 and 3.6, cubic interpolation, c₁ = 10⁻⁴,
 /// c₂ = 0.9), on float vectors updated in place: every buffer (the point, the gradient, a trial point and its
-/// gradient, the direction, and the correction pairs) is allocated once, so a fit of 20 million weights holds
-/// (5 + 2m) × 80 MB and does no other allocation.
+/// gradient, the direction, and the correction pairs) is allocated once per instance and reused by every
+/// <see cref="Minimise"/> of it, so a grid of fits of 20 million weights holds (5 + 2m) × 80 MB and does no other
+/// allocation.
 /// </summary>
 /// <remarks>
 /// Why not a library: Math.NET Numerics' L-BFGS (double, a new parameter-sized vector per vector operation) took
