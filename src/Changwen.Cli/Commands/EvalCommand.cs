@@ -93,7 +93,7 @@ public static class EvalCommand
             foreach (var c in candidates) output.WriteLine("  " + Describe(c));
         }
         else if (classifier.Summary is { C: { } c } linear)
-            output.WriteLine($"linear:    C={c:G} (val accuracy {linear.BestValAccuracy:P2}), {linear.Features:N0} features");
+            output.WriteLine($"linear:    {Tfidf.LinearTrainer.FormName(linear.LinearForm ?? LinearForm.Multinomial)}, C={c:G} (val accuracy {linear.BestValAccuracy:P2}), {linear.Features:N0} features");
         output.WriteLine($"documents: {result.Documents:N0}: {result.Description}");
         output.WriteLine();
         output.Write(result.Report.ToText(digits: 4));
