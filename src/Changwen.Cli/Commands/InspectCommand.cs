@@ -35,9 +35,10 @@ public static class InspectCommand
                 // Same segmentation (and cache entry) as `train` with these flags, so inspecting first makes training start sooner.
                 var options = cli.Bind(r);
                 var progressTo = r.GetValue(json) ? r.InvocationConfiguration.Error : output; // keep stdout pure JSON
-                var tokenized = ConsoleProgress.Run(progressTo, progress =>
-                    Segmentation.Run(corpus.Read, corpus.Classes, corpus.Fingerprint(), options.Tokenizer, r.GetValue(cache), progress, ct));
-                report = WordStatistics.Of(tokenized, options.Vocabulary).AddTo(report);
+                // Read from the segmentation on disk a document at a time: inspecting a corpus of millions needs no more memory than one.
+                using var segmented = ConsoleProgress.Run(progressTo, progress =>
+                    Segmentation.Open(corpus.Read, corpus.Classes, corpus.Fingerprint(), options.Tokenizer, r.GetValue(cache), progress, ct));
+                report = WordStatistics.Of(segmented, options.Vocabulary).AddTo(report);
             }
             if (r.GetValue(json)) output.WriteLine(Json.Serialize(report));
             else Render(report, AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) }));

@@ -14,13 +14,15 @@ public sealed class Corpus
     private readonly IReadOnlyList<CorpusPart> _parts;
     private readonly CorpusFiles _files;
     private readonly CorpusReader _reader;
-    private readonly Dictionary<string, Split>? _recorded;
+    private readonly SplitRecord? _recorded;
     private readonly string? _recordedSplitsPath;
-    private Dictionary<string, Split>? _assignment;
+    /// <summary>The split made here: by file for folders (<see cref="AssignFolderSplits"/>), by line for line files.</summary>
+    private Dictionary<string, Split>? _folderAssignment;
+    private LineSplits? _lineAssignment;
     private IReadOnlyList<string>? _classes;
 
     private Corpus(string path, string root, CorpusFormat format, CorpusOptions options, IReadOnlyList<CorpusPart> parts,
-        CorpusReadStatistics statistics, CorpusFiles files, CorpusReader reader, Dictionary<string, Split>? recorded, string? recordedSplitsPath)
+        CorpusReadStatistics statistics, CorpusFiles files, CorpusReader reader, SplitRecord? recorded, string? recordedSplitsPath)
     {
         Path = path;
         Root = root;
@@ -69,7 +71,8 @@ public sealed class Corpus
         get
         {
             if (HasOwnSplits || _recorded is not null) return [];
-            _assignment ??= Format == CorpusFormat.Folders ? AssignFolderSplits() : AssignLineSplits();
+            if (Format == CorpusFormat.Folders) _folderAssignment ??= AssignFolderSplits();
+            else _lineAssignment ??= AssignLineSplits();
             return _trainOnly;
         }
     }
@@ -92,17 +95,17 @@ public sealed class Corpus
         var files = new CorpusFiles(root, options.Encoding, statistics);
         var reader = CorpusReader.For(format, files, options); // indexed TSV reads class.txt here, failing early
 
-        Dictionary<string, Split>? recorded = null;
+        SplitRecord? recorded = null;
         string? recordedFull = null;
         if (recordedSplitsPath is not null)
         {
             recordedFull = System.IO.Path.GetFullPath(recordedSplitsPath);
-            recorded = CorpusSplitter.ReadRecord(recordedFull);
+            recorded = SplitRecord.Read(recordedFull);
         }
 
         var corpus = new Corpus(full, root, format, options, parts, statistics, files, reader, recorded, recordedFull);
         if (format == CorpusFormat.Folders && !corpus.HasOwnSplits && recorded is null)
-            corpus._assignment = corpus.AssignFolderSplits(); // cheap: from the file listing alone, and fails early
+            corpus._folderAssignment = corpus.AssignFolderSplits(); // cheap: from the file listing alone, and fails early
         return corpus;
     }
 
@@ -115,8 +118,9 @@ public sealed class Corpus
     {
         if (_recorded is not null) return ReadFiltered(split, src => LookUpRecorded(src), checkLabels: true);
         if (HasOwnSplits) return ReadOwnSplit(split);
-        var assignment = _assignment ??= AssignLineSplits();
-        return ReadFiltered(split, src => assignment.TryGetValue(src, out var s) ? s : null, checkLabels: false);
+        if (_folderAssignment is { } byFile) return ReadFiltered(split, src => byFile.TryGetValue(src, out var s) ? s : null, checkLabels: false);
+        var byLine = _lineAssignment ??= AssignLineSplits();
+        return ReadFiltered(split, byLine.Of, checkLabels: false);
     }
 
     private IEnumerable<Document> ReadOwnSplit(Split split)
@@ -186,7 +190,7 @@ public sealed class Corpus
 
     /// <summary>Split of a source in the recorded split file; a source missing from it means the corpus changed.</summary>
     private Split? LookUpRecorded(string source) =>
-        CorpusSplitter.FindRecorded(_recorded!, source)
+        _recorded!.Find(source)
         ?? throw UserInputException.At(_files.Full(DocumentSource.FileOf(source)), DocumentSource.LineOf(source),
             $"document {source} is not in the recorded split file {_recordedSplitsPath}; the corpus changed since the split was recorded. Restore the corpus or split it again");
 
@@ -217,16 +221,24 @@ public sealed class Corpus
         return split;
     }
 
-    /// <summary>One pass over a line corpus collecting (source, label) only — never the texts — to split it.</summary>
-    private Dictionary<string, Split> AssignLineSplits()
+    /// <summary>
+    /// One pass over a line corpus collecting each document's line under its label (8 bytes a document, never the
+    /// texts nor the sources' strings) to split it by line.
+    /// </summary>
+    private LineSplits AssignLineSplits()
     {
-        var items = new List<(string, string)>();
-        foreach (var part in _parts)
-            foreach (var doc in ReadPart(part, null, new ReadCounters()))
-                items.Add((doc.Source, doc.Label));
-        if (items.Count == 0) throw UserInputException.At(Path, null, "has no documents. Add documents");
-        _classes ??= items.Select(i => i.Item2).Distinct().Order(StringComparer.Ordinal).ToList();
-        var split = CorpusSplitter.StratifiedSplit(items, Path, Options, out var single);
+        var files = _parts.Select(p => p.Relative).ToList();
+        var linesByLabel = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        for (var f = 0; f < _parts.Count; f++)
+            foreach (var doc in ReadPart(_parts[f], null, new ReadCounters()))
+            {
+                if (!linesByLabel.TryGetValue(doc.Label, out var lines)) linesByLabel[doc.Label] = lines = [];
+                lines.Add(LineSourceOrder.Pack(f, DocumentSource.LineOf(doc.Source)
+                    ?? throw new InvalidOperationException($"a line document without a line: {doc.Source}")));
+            }
+        if (linesByLabel.Count == 0) throw UserInputException.At(Path, null, "has no documents. Add documents");
+        _classes ??= linesByLabel.Keys.Order(StringComparer.Ordinal).ToList();
+        var split = CorpusSplitter.StratifiedLineSplit(files, linesByLabel, Options, out var single);
         _trainOnly = single;
         return split;
     }
@@ -240,11 +252,13 @@ public sealed class Corpus
     {
         IEnumerable<(string, Split)> entries;
         if (_recorded is not null)
-            entries = _recorded.Select(r => (r.Key, r.Value));
+            entries = _recorded.Entries();
         else if (HasOwnSplits)
             entries = _parts.Select(p => (p.Relative, p.Split!.Value));
+        else if (_folderAssignment is { } byFile)
+            entries = byFile.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, a.Value));
         else
-            entries = (_assignment ??= AssignLineSplits()).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, a.Value));
+            entries = (_lineAssignment ??= AssignLineSplits()).InSourceOrder();
         CorpusSplitter.WriteRecord(path, entries);
     }
 
@@ -267,7 +281,7 @@ public sealed class Corpus
         Text(Options.Encoding?.Trim().ToLowerInvariant() ?? "");
         Text(Options.TextColumn ?? "");
         Text(Options.LabelColumn ?? "");
-        if (_recorded is not null) Text("recorded:" + string.Join("\n", _recorded.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}\t{r.Value}")));
+        if (_recorded is not null) RecordedText(hash, _recorded);
         else if (!HasOwnSplits)
             Text(FormattableString.Invariant($"split:{Options.ValFraction:R}:{Options.TestFraction:R}:{Options.SplitSeed}"));
 
@@ -286,5 +300,35 @@ public sealed class Corpus
             while ((n = stream.Read(buffer)) > 0) hash.AppendData(buffer, 0, n);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// Hashes "recorded:" and the record's "source&lt;TAB&gt;Split" lines joined by line breaks, in source order, as
+    /// Fingerprint's Text does (the byte length, then the bytes), without building the string: a million-line record
+    /// made a string of some 60 MB.
+    /// </summary>
+    internal static void RecordedText(IncrementalHash hash, SplitRecord record)
+    {
+        const string head = "recorded:";
+        IEnumerable<string> Pieces()
+        {
+            yield return head;
+            var first = true;
+            foreach (var (source, split) in record.InSourceOrder())
+            {
+                yield return first ? $"{source}\t{split}" : $"\n{source}\t{split}";
+                first = false;
+            }
+        }
+        long length = 0;
+        foreach (var piece in Pieces()) length += Encoding.UTF8.GetByteCount(piece);
+        hash.AppendData(BitConverter.GetBytes(checked((int)length)));
+        var buffer = new byte[1024];
+        foreach (var piece in Pieces())
+        {
+            var n = Encoding.UTF8.GetMaxByteCount(piece.Length);
+            if (n > buffer.Length) buffer = new byte[n];
+            hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(piece, buffer));
+        }
     }
 }

@@ -33,13 +33,52 @@ internal static class CorpusSplitter
                 continue;
             }
             new Random(StableSeed(options.SplitSeed, group.Key)).Shuffle(sources);
-            var test = options.TestFraction > 0 ? Math.Max(1, (int)Math.Round(n * options.TestFraction, MidpointRounding.AwayFromZero)) : 0;
-            var val = options.ValFraction > 0 && n >= 3 ? Math.Max(1, (int)Math.Round(n * options.ValFraction, MidpointRounding.AwayFromZero)) : 0;
-            while (test + val >= n) { if (val > 0 && val >= test) val--; else test--; }
+            var (test, val) = Sizes(n, options);
             for (var i = 0; i < n; i++)
                 result[sources[i]] = i < test ? Split.Test : i < test + val ? Split.Val : Split.Train;
         }
         return result;
+    }
+
+    /// <summary>
+    /// The same split as <see cref="StratifiedSplit"/> for line documents, each given as <see cref="LineSourceOrder.Pack"/>
+    /// (index into <paramref name="files"/>, line) under its label: sorted in the ordinal order of their "file:line"
+    /// sources and shuffled by the same generator, so the same lines land in each split, at one byte a line.
+    /// </summary>
+    public static LineSplits StratifiedLineSplit(IReadOnlyList<string> files, IReadOnlyDictionary<string, List<long>> linesByLabel,
+        CorpusOptions options, out IReadOnlyList<string> trainOnly)
+    {
+        var result = new LineSplits();
+        foreach (var file in files) result.FileIndex(file);
+        var order = new LineSourceOrder(files);
+        var single = new List<string>();
+        trainOnly = single;
+        foreach (var label in linesByLabel.Keys.Order(StringComparer.Ordinal))
+        {
+            var lines = linesByLabel[label].ToArray();
+            Array.Sort(lines, order);
+            if (lines.Length < 2)
+            {
+                result.Set(LineSourceOrder.FileOf(lines[0]), LineSourceOrder.LineOf(lines[0]), Split.Train);
+                single.Add(label);
+                continue;
+            }
+            new Random(StableSeed(options.SplitSeed, label)).Shuffle(lines);
+            var (test, val) = Sizes(lines.Length, options);
+            for (var i = 0; i < lines.Length; i++)
+                result.Set(LineSourceOrder.FileOf(lines[i]), LineSourceOrder.LineOf(lines[i]),
+                    i < test ? Split.Test : i < test + val ? Split.Val : Split.Train);
+        }
+        return result;
+    }
+
+    /// <summary>How many of a class's <paramref name="n"/> (≥ 2) documents go to test and to val.</summary>
+    private static (int Test, int Val) Sizes(int n, CorpusOptions options)
+    {
+        var test = options.TestFraction > 0 ? Math.Max(1, (int)Math.Round(n * options.TestFraction, MidpointRounding.AwayFromZero)) : 0;
+        var val = options.ValFraction > 0 && n >= 3 ? Math.Max(1, (int)Math.Round(n * options.ValFraction, MidpointRounding.AwayFromZero)) : 0;
+        while (test + val >= n) { if (val > 0 && val >= test) val--; else test--; }
+        return (test, val);
     }
 
     /// <summary>FNV-1a over the class name, mixed with the seed: stable across runs and .NET versions (unlike string.GetHashCode).</summary>
@@ -50,54 +89,14 @@ internal static class CorpusSplitter
         return (int)(hash & 0x7FFFFFFF);
     }
 
-    /// <summary>Writes a split record (header, then <c>source&lt;TAB&gt;split</c> in the given order), atomically.</summary>
-    public static void WriteRecord(string path, IEnumerable<(string Source, Split Split)> entries)
-    {
-        var sb = new StringBuilder("source\tsplit\n");
-        foreach (var (source, split) in entries) sb.Append(source).Append('\t').Append(Kebab(split)).Append('\n');
-        IO.AtomicFile.WriteAllText(path, sb.ToString());
-    }
-
-    /// <summary>Reads a split record written by <see cref="WriteRecord"/>, keeping its order.</summary>
-    public static Dictionary<string, Split> ReadRecord(string path)
-    {
-        if (!File.Exists(path)) throw UserInputException.At(path, null, "does not exist. Give the splits file written by an earlier run");
-        var result = new Dictionary<string, Split>(StringComparer.Ordinal);
-        long lineNo = 0;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+    /// <summary>Writes a split record (header, then <c>source&lt;TAB&gt;split</c> in the given order), atomically, streamed.</summary>
+    public static void WriteRecord(string path, IEnumerable<(string Source, Split Split)> entries) =>
+        IO.AtomicFile.Write(path, stream =>
         {
-            lineNo++;
-            if (lineNo == 1 && line.StartsWith("source\t", StringComparison.Ordinal) || line.Length == 0) continue;
-            var tab = line.LastIndexOf('\t');
-            Split? split = tab < 0 ? null : line[(tab + 1)..].Trim().ToLowerInvariant() switch
-            {
-                "train" => Split.Train, "val" => Split.Val, "test" => Split.Test, _ => null,
-            };
-            if (split is null) throw UserInputException.At(path, lineNo, "is not source<TAB>train|val|test. Restore the file written by changwen");
-            result[line[..tab]] = split.Value;
-        }
-        if (result.Count == 0) throw UserInputException.At(path, null, "records no split. Restore the file written by changwen");
-        return result;
-    }
-
-    /// <summary>
-    /// The recorded split of a source, or null when the record has none. A corpus with its own split files is recorded
-    /// file by file, so a line's source falls back to its file ("a/b.txt:12" → "a/b.txt" → "a").
-    /// </summary>
-    public static Split? FindRecorded(IReadOnlyDictionary<string, Split> recorded, string source)
-    {
-        for (var key = source; key.Length > 0; key = ParentKey(key))
-            if (recorded.TryGetValue(key, out var split)) return split;
-        return null;
-    }
-
-    private static string ParentKey(string key)
-    {
-        var file = DocumentSource.FileOf(key);
-        if (file != key) return file;
-        var slash = key.LastIndexOf('/');
-        return slash > 0 ? key[..slash] : "";
-    }
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
+            w.Write("source\tsplit\n");
+            foreach (var (source, split) in entries) { w.Write(source); w.Write('\t'); w.Write(Kebab(split)); w.Write('\n'); }
+        });
 
     public static string Kebab(Split split) => split.ToString().ToLowerInvariant();
 }

@@ -70,13 +70,14 @@ public static class AtomicFile
     private sealed class NonClosingStream(Stream inner) : Stream
     {
         public override bool CanRead => false;
-        public override bool CanSeek => false;
+        // Seekable, so a writer can fill in a header (a length, a checksum) after the payload it describes.
+        public override bool CanSeek => true;
         public override bool CanWrite => true;
         public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override long Position { get => inner.Position; set => inner.Position = value; }
         public override void Flush() => inner.Flush();
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
         public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);

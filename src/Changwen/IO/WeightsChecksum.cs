@@ -16,16 +16,30 @@ public static class WeightsChecksum
     public static string SidecarOf(string weightsPath) => weightsPath + Extension;
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="weightsPath"/> atomically, recording their hash first.</summary>
-    public static void Save(string weightsPath, byte[] bytes)
+    public static void Save(string weightsPath, byte[] bytes) => Save(weightsPath, stream => stream.Write(bytes));
+
+    /// <summary>
+    /// As above, the weights written by <paramref name="write"/> straight into the file and hashed on the way (no copy
+    /// of them in memory); the side file is written once they are complete and before they are renamed into place.
+    /// </summary>
+    public static void Save(string weightsPath, Action<Stream> write) =>
+        AtomicFile.Write(weightsPath, stream =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using (var hashing = new HashingWriteStream(stream, hash))
+            using (var buffered = new BufferedStream(hashing, 1 << 16))
+                write(buffered);
+            WriteSidecar(weightsPath, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        });
+
+    private static void WriteSidecar(string weightsPath, string hash)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var sidecar = SidecarOf(weightsPath);
         var previous = File.Exists(sidecar) ? File.ReadLines(sidecar).FirstOrDefault() : null;
         var name = Path.GetFileName(weightsPath);
         // sha256sum's format on the first line, so `sha256sum -c best.pt.sha256` checks the current weights by hand too.
         var text = $"{hash}  {name}\n" + (previous is not null && !previous.StartsWith(hash, StringComparison.Ordinal) ? $"# previous: {previous}\n" : "");
         AtomicFile.WriteAllText(sidecar, text);
-        AtomicFile.WriteAllBytes(weightsPath, bytes);
     }
 
     /// <summary>Throws a <see cref="UserInputException"/> when <paramref name="bytes"/> match neither hash recorded beside <paramref name="weightsPath"/>.</summary>

@@ -60,9 +60,12 @@ public static class ModelFactory
     /// <summary>Writes the model's weights (parameters and BatchNorm statistics) atomically.</summary>
     public static void SaveWeights(TextClassifierModel model, string path)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) model.save(writer);
-        WeightsChecksum.Save(path, buffer.ToArray());
+        // Streamed into the file: a MemoryStream and its ToArray held the weights three times over (see Checkpoint.Save).
+        WeightsChecksum.Save(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            model.save(writer);
+        });
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/>; a missing, truncated or mismatched file is the user's to fix.</summary>

@@ -211,15 +211,27 @@ public static class TrainingJob
     {
         if (resume && File.Exists(Path.Combine(runDir, RunFolder.LinearModelFile)))
             throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
-        // The linear model still takes every document's tokens at once (see docs/benchmarks.md, memory at scale).
-        var (trainDocs, valDocs, testDocs) = data.TokenizedSplits();
+        // The fit holds its documents' tokens and rows: a seeded sample of them beyond Tfidf.LinearSample.MaxTrainTokens.
+        var (trainDocs, valDocs) = data.LinearDocuments(Tfidf.LinearSample.MaxTrainTokens, effective.Optimizer.Seed);
+        var sampled = trainDocs.Count < data.Train.Count;
+        if (sampled)
+            progress?.Report(new ProgressUpdate("split", trainDocs.Count, data.Train.Count,
+                $"linear: the fit reads a seeded sample of {trainDocs.Count:N0} of the {data.Train.Count:N0} training documents (up to {Tfidf.LinearSample.MaxTrainTokens:N0} tokens) and {valDocs.Count:N0} of the {data.Val.Count:N0} validation documents, to bound its memory"));
         var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, trainDocs, valDocs, progress, ct);
-        ClassificationReport? report = null;
-        if (testDocs.Count > 0)
+        trainDocs.Clear();
+        valDocs.Clear();
+        if (sampled)
         {
-            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, testDocs);
-            progress?.Report(new ProgressUpdate("evaluate", testDocs.Count, testDocs.Count,
-                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testDocs.Count:N0} documents)"));
+            summary = summary with { SampledFromTrainDocs = data.Train.Count, SampledFromValDocs = data.Val.Count };
+            AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
+        }
+        ClassificationReport? report = null;
+        var testCount = data.Test.Count;
+        if (testCount > 0)
+        {
+            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, data.TestDocuments());
+            progress?.Report(new ProgressUpdate("evaluate", testCount, testCount,
+                $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testCount:N0} documents)"));
             summary = WriteTestReport(runDir, summary, report);
         }
         else progress?.Report(new ProgressUpdate("evaluate", 0, 0, "the corpus has no test documents: no test report"));
@@ -274,11 +286,17 @@ public static class TrainingJob
         var fingerprint = plain.Fingerprint();
         var splitsPath = Path.Combine(runDir, RunFolder.SplitsFile);
         var corpus = !plain.HasOwnSplits && File.Exists(splitsPath) ? Corpus.Open(dataPath, options.Corpus, splitsPath) : plain;
-        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, fingerprint, ResolveTokenizerFiles(options.Tokenizer, runDir), cacheDir, progress, ct);
-        var val = tokenized.Val;
-        if (val.Count == 0 && tokenized.Train.Count > 0)
-            val = CarveValidation(tokenized.Train, options.Corpus.SplitSeed, CarvedValFraction).Val;
-        return (tokenized.Classes, val, tokenized.Test);
+        // Only validation and test come into memory; the training documents stay on disk (read once when validation is
+        // held out of them, keeping just those).
+        using var segmented = Segmentation.Open(corpus.Read, corpus.Classes, fingerprint, ResolveTokenizerFiles(options.Tokenizer, runDir), cacheDir, progress, ct);
+        List<TokenizedDocument> val;
+        if (segmented.Count(Split.Val) == 0 && segmented.Count(Split.Train) > 0)
+        {
+            var held = CarvedRows(segmented.Labels(Split.Train).Select(l => segmented.LabelTable[l]).ToArray(), options.Corpus.SplitSeed, CarvedValFraction);
+            val = segmented.Read(Split.Train).Where((_, i) => held[i]).Select(segmented.ToTokenized).ToList();
+        }
+        else val = segmented.Read(Split.Val).Select(segmented.ToTokenized).ToList();
+        return (segmented.Classes, val, segmented.Read(Split.Test).Select(segmented.ToTokenized).ToList());
     }
 
     /// <summary>Passes on every update but the findings.</summary>
@@ -309,16 +327,34 @@ public static class TrainingJob
         public bool TrainOrderedByLabel =>
             CorpusInspector.IsOrderedByLabel(PreTrainingChecks.LabelRuns(Train.Labels), Train.Labels.Distinct().Count(), Train.Count);
 
-        /// <summary>Every document's tokens in memory, split as <see cref="Train"/>, <see cref="Val"/> and <see cref="Test"/> are.</summary>
-        public (List<TokenizedDocument> Train, List<TokenizedDocument> Val, List<TokenizedDocument> Test) TokenizedSplits()
+        /// <summary>
+        /// The linear fit's documents in memory, split as <see cref="Train"/> and <see cref="Val"/> are: all of them, or
+        /// a seeded sample when the training tokens exceed <paramref name="maxTrainTokens"/> (<see cref="Tfidf.LinearSample"/>).
+        /// The test documents stay on disk (<see cref="TestDocuments"/>).
+        /// </summary>
+        public (List<TokenizedDocument> Train, List<TokenizedDocument> Val) LinearDocuments(long maxTrainTokens, int seed)
         {
+            var trainChosen = Tfidf.LinearSample.Choose(encoded.RawTrainLengths, maxTrainTokens, seed);
+            var rate = trainChosen.Count(c => c) / (double)Math.Max(1, trainChosen.Length);
+            var valChosen = Tfidf.LinearSample.AtRate(Val.Count, rate, seed + 1);
             List<TokenizedDocument> train = [], val = [];
-            var index = 0;
+            int index = 0, t = 0, v = 0;
             foreach (var doc in segmented.Read(Split.Train))
-                (heldOut is not null && heldOut[index++] ? val : train).Add(segmented.ToTokenized(doc));
-            if (heldOut is null) val.AddRange(segmented.Read(Split.Val).Select(segmented.ToTokenized));
-            return (train, val, segmented.Read(Split.Test).Select(segmented.ToTokenized).ToList());
+            {
+                if (heldOut is not null && heldOut[index++])
+                {
+                    if (valChosen[v++]) val.Add(segmented.ToTokenized(doc));
+                }
+                else if (trainChosen[t++]) train.Add(segmented.ToTokenized(doc));
+            }
+            if (heldOut is null)
+                foreach (var doc in segmented.Read(Split.Val))
+                    if (valChosen[v++]) val.Add(segmented.ToTokenized(doc));
+            return (train, val);
         }
+
+        /// <summary>The test documents, read from the segmentation on disk as they are enumerated.</summary>
+        public IEnumerable<TokenizedDocument> TestDocuments() => segmented.Read(Split.Test).Select(segmented.ToTokenized);
 
         public void Dispose()
         {

@@ -26,6 +26,14 @@ public sealed record TrainingSummary
     public bool Finished { get; init; }
     public int TrainDocs { get; init; }
     public int ValDocs { get; init; }
+    /// <summary>
+    /// linear: the training (validation) documents of the corpus when the fit read a seeded sample of them
+    /// (<see cref="TrainDocs"/>, <see cref="ValDocs"/>) to bound its memory (Tfidf.LinearSample); null when it read them all.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? SampledFromTrainDocs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? SampledFromValDocs { get; init; }
     public long Parameters { get; init; }
     public int Threads { get; init; }
     public int Seed { get; init; }

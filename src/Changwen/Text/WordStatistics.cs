@@ -11,15 +11,54 @@ public sealed record WordStatistics(LengthPercentiles WordLength, UnknownRates U
     /// <summary>Computes the statistics of <paramref name="corpus"/>, with the vocabulary <paramref name="vocabulary"/> would build on train.</summary>
     public static WordStatistics Of(TokenizedCorpus corpus, VocabularyOptions vocabulary)
     {
-        if (vocabulary.MinCount < 1) throw new UserInputException($"--min-count must be at least 1, got {vocabulary.MinCount}");
-        if (vocabulary.MaxVocab is < 0 or 1 or 2)
-            throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {vocabulary.MaxVocab}");
+        Check(vocabulary);
         var all = corpus.Train.Concat(corpus.Val).Concat(corpus.Test).Select(d => d.Tokens.Length).ToList();
         var lengths = LengthPercentiles.Of(all);
         var vocab = Vocabulary.Build(corpus.Train.Select(d => (IReadOnlyList<string>)d.Tokens), vocabulary);
         double? Rate(IReadOnlyList<TokenizedDocument> docs) =>
             docs.Count == 0 ? null : vocab.UnknownRate(docs.Select(d => (IReadOnlyList<string>)d.Tokens));
         return new WordStatistics(lengths, new UnknownRates(Rate(corpus.Val), Rate(corpus.Test)), SuggestMaxLen(lengths.P95));
+    }
+
+    /// <summary>
+    /// As <see cref="Of(TokenizedCorpus, VocabularyOptions)"/>, in streaming passes over the segmentation on disk: memory
+    /// holds one length a document and one count per distinct token, not the documents.
+    /// </summary>
+    public static WordStatistics Of(SegmentedCorpus corpus, VocabularyOptions vocabulary)
+    {
+        Check(vocabulary);
+        var all = new List<int>();
+        var counts = new long[corpus.Tokens.Count];
+        foreach (var doc in corpus.Read(Split.Train))
+        {
+            all.Add(doc.Tokens.Length);
+            foreach (var token in doc.Tokens) counts[token]++;
+        }
+        var vocab = Vocabulary.FromCounts(Enumerable.Range(0, counts.Length).Where(i => counts[i] > 0)
+            .Select(i => KeyValuePair.Create(corpus.Tokens[i], counts[i])), vocabulary);
+        var known = corpus.Tokens.Select(vocab.Contains).ToArray();
+        double? Rate(Split split)
+        {
+            if (corpus.Count(split) == 0) return null;
+            long unknown = 0, tokens = 0;
+            foreach (var doc in corpus.Read(split))
+            {
+                all.Add(doc.Tokens.Length);
+                tokens += doc.Tokens.Length;
+                foreach (var token in doc.Tokens) if (!known[token]) unknown++;
+            }
+            return tokens == 0 ? 0 : (double)unknown / tokens;
+        }
+        var (val, test) = (Rate(Split.Val), Rate(Split.Test));
+        var lengths = LengthPercentiles.Of(all);
+        return new WordStatistics(lengths, new UnknownRates(val, test), SuggestMaxLen(lengths.P95));
+    }
+
+    private static void Check(VocabularyOptions vocabulary)
+    {
+        if (vocabulary.MinCount < 1) throw new UserInputException($"--min-count must be at least 1, got {vocabulary.MinCount}");
+        if (vocabulary.MaxVocab is < 0 or 1 or 2)
+            throw new UserInputException($"--max-vocab must be 0 (no limit) or more than 2 (the <pad> and <unk> ids), got {vocabulary.MaxVocab}");
     }
 
     /// <summary>The report with these statistics in its word-level fields.</summary>

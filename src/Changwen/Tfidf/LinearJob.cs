@@ -50,20 +50,30 @@ internal static class LinearJob
         return summary;
     }
 
-    /// <summary>The test report of the saved model, predicted from the already segmented test documents.</summary>
-    public static ClassificationReport Evaluate(string runDir, IReadOnlyList<string> classes, IReadOnlyList<TokenizedDocument> testDocs)
+    /// <summary>
+    /// The test report of the saved model, predicted from the already segmented test documents, read as they are
+    /// enumerated and scored a block at a time, so only their labels and predictions stay in memory.
+    /// </summary>
+    public static ClassificationReport Evaluate(string runDir, IReadOnlyList<string> classes, IEnumerable<TokenizedDocument> testDocs)
     {
         var model = LinearModel.Load(Path.Combine(runDir, RunFolder.LinearModelFile));
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var predicted = new int[testDocs.Count];
-        Parallel.For(0, testDocs.Count, i =>
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        foreach (var block in testDocs.Chunk(4096))
         {
-            var p = model.Probabilities(testDocs[i].Tokens);
-            var best = 0;
-            for (var k = 1; k < p.Length; k++)
-                if (p[k] > p[best]) best = k;
-            predicted[i] = best;
-        });
-        return ClassificationReport.Compute(testDocs.Select(d => classIndex[d.Label]).ToList(), predicted, classes);
+            var blockPredicted = new int[block.Length];
+            Parallel.For(0, block.Length, i =>
+            {
+                var p = model.Probabilities(block[i].Tokens);
+                var best = 0;
+                for (var k = 1; k < p.Length; k++)
+                    if (p[k] > p[best]) best = k;
+                blockPredicted[i] = best;
+            });
+            truth.AddRange(block.Select(d => classIndex[d.Label]));
+            predicted.AddRange(blockPredicted);
+        }
+        return ClassificationReport.Compute(truth, predicted.ToArray(), classes);
     }
 }

@@ -18,29 +18,38 @@ internal sealed record Checkpoint(int Epoch, long GlobalStep, long MetricsLength
     private const string Magic = "changwen-checkpoint";
     private const int Version = 1;
 
-    public void Save(string path, TextClassifierModel model, Adam optimizer)
-    {
-        using var payload = new MemoryStream();
-        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(Epoch);
-            writer.Write(GlobalStep);
-            writer.Write(MetricsLength);
-            writer.Write(Fingerprint);
-            model.save(writer);
-            optimizer.save_state_dict(writer);
-        }
-        var bytes = payload.ToArray();
+    public void Save(string path, TextClassifierModel model, Adam optimizer) =>
+        // Streamed into the file, hashed on the way, the length and hash filled in after: collecting the payload in
+        // memory first cost three copies of it (a growing MemoryStream, its ToArray), 300+ MB of garbage per epoch
+        // for a 107 MB checkpoint, and the peak RSS of a training run.
         AtomicFile.Write(path, stream =>
         {
-            using var writer = new BinaryWriter(stream);
-            writer.Write(Magic);
-            writer.Write(Version);
-            writer.Write(bytes.LongLength);
-            writer.Write(SHA256.HashData(bytes));
-            writer.Write(bytes);
+            using var header = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            header.Write(Magic);
+            header.Write(Version);
+            header.Flush();
+            var lengthAt = stream.Position;
+            header.Write(0L);
+            header.Write(new byte[32]);
+            header.Flush();
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var hashing = new HashingWriteStream(stream, hash);
+            using (var writer = new BinaryWriter(new BufferedStream(hashing, 1 << 16), Encoding.UTF8))
+            {
+                writer.Write(Epoch);
+                writer.Write(GlobalStep);
+                writer.Write(MetricsLength);
+                writer.Write(Fingerprint);
+                model.save(writer);
+                optimizer.save_state_dict(writer);
+            }
+            var end = stream.Position;
+            stream.Position = lengthAt;
+            header.Write(hashing.Written);
+            header.Write(hash.GetHashAndReset());
+            header.Flush();
+            stream.Position = end;
         });
-    }
 
     /// <summary>
     /// Reads the checkpoint and loads its weights and optimiser state into <paramref name="model"/> and

@@ -104,6 +104,22 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Weights_streamed_to_the_file_are_the_bytes_the_model_saves_and_their_recorded_hash()
+    {
+        using var dir = new TempDir();
+        using var model = ModelFactory.Create(Small(ModelKind.Lstm), 50, 3, seed: 1);
+        var path = Path.Combine(dir.Path, "best.pt");
+        ModelFactory.SaveWeights(model, path);
+
+        using var expected = new MemoryStream();
+        using (var writer = new BinaryWriter(expected, System.Text.Encoding.UTF8, leaveOpen: true)) model.save(writer);
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(expected.ToArray(), bytes);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        Assert.Equal($"{hash}  best.pt", File.ReadLines(Changwen.IO.WeightsChecksum.SidecarOf(path)).First());
+    }
+
+    [Fact]
     public void Truncated_or_mismatched_weights_are_refused_with_the_file_named()
     {
         using var dir = new TempDir();

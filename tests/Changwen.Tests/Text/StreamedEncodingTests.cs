@@ -115,4 +115,22 @@ public class StreamedEncodingTests
         int[] picked = [299, 0, 1, 2, 57];
         Assert.Equal(picked.SelectMany(r => rows[r]), data.ReadRows(picked));
     }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 8)]
+    public void Word_statistics_streamed_from_the_segmentation_equal_the_in_memory_ones(int minCount, int maxVocab)
+    {
+        using var dir = new TempDir();
+        var options = new VocabularyOptions { MinCount = minCount, MaxVocab = maxVocab };
+        var tokenizer = new CharTokenizer();
+        var tokenized = Segmentation.Run(Read, Classes, "v1", tokenizer, "char", "", null, CancellationToken.None);
+        using var segmented = Segmentation.Open(Read, Classes, "v1", tokenizer, "char", dir.Path, null, CancellationToken.None);
+
+        var expected = WordStatistics.Of(tokenized, options);
+        var streamed = WordStatistics.Of(segmented, options);
+        Assert.Equal(expected, streamed);
+        Assert.NotNull(streamed.UnknownRate.Test);
+        Assert.True(maxVocab == 0 || streamed.UnknownRate.Test > 0);
+    }
 }
