@@ -37,9 +37,9 @@ public static class LinearTrainer
     /// <summary>
     /// The dual solver's stopping tolerance on the largest sub-problem gradient of an epoch: liblinear's own default
     /// <c>eps</c> for this solver (<c>-s 7</c>). On chinanews it ends within 3·10⁻⁶ (relative) of the primal objective
-    /// that 1e-4 reaches, in a third of the time (docs/experiments.md, "Speed of the fit").
+    /// that 1e-4 reaches, in a fraction of the time (docs/experiments.md, "Speed of the fit").
     /// </summary>
-    public const double DualTolerance = 1e-4;
+    public const double DualTolerance = 0.1;
     /// <summary>How <see cref="LinearFit.Solver"/> names the dual solver.</summary>
     public const string DualSolverName = "dual coordinate descent";
     /// <summary>Correction pairs kept: 5 pairs of 20.5 M floats are 0.8 GB on chinanews.</summary>
