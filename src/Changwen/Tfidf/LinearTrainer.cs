@@ -7,8 +7,8 @@ namespace Changwen.Tfidf;
 /// <summary>What <see cref="LinearTrainer.Fit"/> produced: the chosen model and every fit of the grid, in fitting order.</summary>
 public sealed record LinearFitResult(LinearModel Model, IReadOnlyList<LinearFit> Fits, double FeatureSeconds)
 {
-    /// <summary>The fit of the kept model: the last one (the refined winner when several were compared).</summary>
-    public LinearFit Chosen => Fits[^1];
+    /// <summary>The fit of the kept model: the last one of its form and C (the refined winner of an L-BFGS grid).</summary>
+    public LinearFit Chosen => Fits.Last(f => f.C == Model.C && f.Form == Model.Form);
 }
 
 /// <summary>
