@@ -16,6 +16,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["export-ids"] = ExportIds.Run,
     ["corpus"] = CorpusGenerator.Run,
     ["linear-fit"] = LinearFitBenchmark.Run,
+    ["linear-dual"] = LinearDualBenchmark.Run,
     ["folder-deps"] = FolderDeps.Run,
 };
 

@@ -54,7 +54,7 @@ public sealed class CliOptions
     public readonly Option<double> Dropout = new("--dropout") { Description = $"Dropout on the classifier's input features, every network (0 = none) (default: {ModelDefaults.Describe(o => o.Model.Dropout)}).", DefaultValueFactory = _ => D.Model.Dropout };
     public readonly Option<double?> C = new("--C") { Description = "linear: inverse regularisation strength, as scikit-learn's C (default: chosen on the validation split from 1, 10, 100)." };
     public readonly Option<LinearForm?> LinearForm = Enum<LinearForm>("--linear-form",
-        "linear: multinomial (one softmax) or one-vs-rest (a binary logistic regression per class, as scikit-learn's liblinear) (default: chosen with C on the validation split).");
+        "linear: one-vs-rest (a binary logistic regression per class, as scikit-learn's liblinear, fitted by dual coordinate descent) or multinomial (one softmax, fitted by L-BFGS) (default: one-vs-rest).");
     public readonly Option<int> MinDf = new("--min-df") { Description = "linear: a word or bigram is a feature when this many training documents hold it.", DefaultValueFactory = _ => D.Model.MinDf };
     public readonly Option<int> MaxChars = new("--max-chars") { Description = "linear: characters of a document read at most (a bound against pathological inputs, not a cut of normal documents).", DefaultValueFactory = _ => D.Model.MaxChars };
     public readonly Option<double> TimeBudget = new("--time-budget") { Description = "auto: minutes the candidate search may take; linear always runs, fasttext unless no time is left, textcnn and lstm only when their estimated time fits; a candidate still training when the budget ends keeps its finished epochs.", DefaultValueFactory = _ => D.Model.TimeBudget };

@@ -200,7 +200,8 @@ public sealed record ModelOptions
     public double? C { get; init; }
     /// <summary>
     /// linear: multinomial (one softmax) or one-vs-rest (a binary logistic regression per class, scikit-learn's
-    /// liblinear form); <c>null</c> picks it with C on the validation split. Options written before the form existed
+    /// liblinear form, fitted by dual coordinate descent); <c>null</c> is one-vs-rest (runs before that default chose the
+    /// form with C on the validation split; their summary.json says what they kept). Options written before the form existed
     /// have no such key: their model files are multinomial, and load so.
     /// </summary>
     public LinearForm? LinearForm { get; init; }

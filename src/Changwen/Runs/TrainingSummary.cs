@@ -63,9 +63,12 @@ public sealed record TrainingSummary
 /// <summary>One fit of the linear model's regularisation grid (Tfidf.LinearTrainer): its C and how the fitted model scored.</summary>
 public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss, double ValAccuracy, double ValLoss, double Seconds)
 {
-    /// <summary>L-BFGS iterations the fit took.</summary>
+    /// <summary>L-BFGS iterations the fit took; for dual coordinate descent, the most epochs any class took.</summary>
     public int Iterations { get; init; }
-    /// <summary>The minimised objective (mean cross-entropy + ‖W‖² / (2·C·n)) at the fitted weights.</summary>
+    /// <summary>
+    /// The minimised objective at the fitted weights: for L-BFGS mean cross-entropy + ‖W‖² / (2·C·n); for dual coordinate
+    /// descent liblinear's primal, summed over the classes: Σₖ ½‖wₖ‖² + C·Σᵢ log(1 + e^(−yᵢₖ·wₖ·xᵢ)) (bias inside w).
+    /// </summary>
     public double Objective { get; init; }
     /// <summary>CPU seconds of the process during the fit (all threads): on a shared machine the wall time says little.</summary>
     public double CpuSeconds { get; init; }
@@ -77,4 +80,7 @@ public sealed record LinearFit(double C, double TrainAccuracy, double TrainLoss,
     public double? Tolerance { get; init; }
     /// <summary>"choose" (a loose fit compared on validation), "refine" (the winner fitted on to the full tolerance) or "fit" (the only candidate); null in older runs.</summary>
     public string? Stage { get; init; }
+    /// <summary>"dual coordinate descent" or "L-BFGS"; null in older runs (L-BFGS).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Solver { get; init; }
 }

@@ -105,17 +105,14 @@ public sealed class LinearFormTests
     }
 
     [Fact]
-    public void The_form_is_chosen_with_C_on_validation()
+    public void The_default_form_is_one_vs_rest_and_multinomial_is_given()
     {
         var result = Fit();
-        var compared = result.Fits.Where(f => f.Stage == "choose").ToList();
-        // Both forms were compared, the second at the first's best C.
-        Assert.Equal([LinearForm.Multinomial, LinearForm.OneVsRest], compared.Select(f => f.Form).Distinct());
-        var multinomialBest = compared.Where(f => f.Form == LinearForm.Multinomial).OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
-        Assert.Equal(multinomialBest.C, compared.Single(f => f.Form == LinearForm.OneVsRest).C);
-        var best = compared.OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
-        Assert.Equal((best.Form, best.C), (result.Model.Form, result.Model.C));
-        Assert.Equal((best.Form, best.C), (result.Chosen.Form, result.Chosen.C));
+        Assert.All(result.Fits, f => Assert.Equal(LinearForm.OneVsRest, f.Form));
+        Assert.Equal(LinearForm.OneVsRest, result.Model.Form);
+        var multinomial = Fit(form: LinearForm.Multinomial);
+        Assert.All(multinomial.Fits, f => Assert.Equal((LinearForm.Multinomial, "L-BFGS"), (f.Form, f.Solver)));
+        Assert.Equal(LinearForm.Multinomial, multinomial.Model.Form);
 
         var given = Fit(form: LinearForm.OneVsRest);
         Assert.All(given.Fits, f => Assert.Equal(LinearForm.OneVsRest, f.Form));

@@ -70,18 +70,26 @@ public sealed class LinearModelTests
     {
         var chosen = Fit();
         var compared = chosen.Fits.Where(f => f.Stage == "choose").ToList();
-        Assert.Equal(LinearTrainer.CGrid, compared.Where(f => f.Form == LinearForm.Multinomial).Select(f => f.C));
+        // The default form, one-vs-rest, fitted fully at every C by dual coordinate descent: no refine.
+        Assert.Equal(LinearTrainer.CGrid, compared.Select(f => f.C));
+        Assert.Equal(compared, chosen.Fits);
         var best = compared.OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
-        Assert.Equal(best.C, chosen.Model.C);
-        Assert.Equal(best.Form, chosen.Model.Form);
-        // The winner is fitted on to the full tolerance and kept.
-        Assert.Equal(("refine", best.C, best.Form, LinearTrainer.GradientTolerance), (chosen.Chosen.Stage, chosen.Chosen.C, chosen.Chosen.Form, chosen.Chosen.Tolerance));
+        Assert.Equal((best.C, LinearForm.OneVsRest), (chosen.Model.C, chosen.Model.Form));
+        Assert.Same(best, chosen.Chosen);
         // Less regularisation fits the training documents more confidently: the fits really differ.
         Assert.True(compared[2].TrainLoss < compared[0].TrainLoss);
 
         var given = Fit(c: 3, form: LinearForm.Multinomial);
         Assert.Equal([3.0], given.Fits.Select(f => f.C));
         Assert.Equal(3.0, given.Model.C);
+
+        // The multinomial form over the grid: each C fitted loosely by L-BFGS, the winner refined.
+        var multinomial = Fit(form: LinearForm.Multinomial);
+        var loose = multinomial.Fits.Where(f => f.Stage == "choose").ToList();
+        Assert.Equal(LinearTrainer.CGrid, loose.Select(f => f.C));
+        var looseBest = loose.OrderByDescending(f => f.ValAccuracy).ThenBy(f => f.ValLoss).First();
+        Assert.Equal(("refine", looseBest.C, LinearForm.Multinomial, LinearTrainer.GradientTolerance),
+            (multinomial.Chosen.Stage, multinomial.Chosen.C, multinomial.Chosen.Form, multinomial.Chosen.Tolerance));
     }
 
     [Fact]

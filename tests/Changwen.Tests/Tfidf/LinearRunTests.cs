@@ -27,9 +27,10 @@ public sealed class LinearRunTests
         Assert.False(File.Exists(Path.Combine(runDir, RunFolder.BestWeights)));
         Assert.Equal(ModelKind.Linear, result.Summary.Model);
         Assert.NotNull(result.Summary.C);
-        // The grid of the first form, the other form at its best C, and the winner refined.
-        Assert.Equal(LinearTrainer.CGrid.Count + 2, result.Summary.Fits!.Count);
-        Assert.Equal(result.Summary.Fits[^1].Form, result.Summary.LinearForm);
+        // The default form, one-vs-rest, fitted fully by dual coordinate descent at every C of the grid.
+        Assert.Equal(LinearTrainer.CGrid, result.Summary.Fits!.Select(f => f.C));
+        Assert.All(result.Summary.Fits!, f => Assert.Equal((LinearForm.OneVsRest, LinearTrainer.DualSolverName), (f.Form, f.Solver)));
+        Assert.Equal(LinearForm.OneVsRest, result.Summary.LinearForm);
         Assert.Equal("linear", RunFolder.ReadFormat(runDir).Model);
         Assert.Equal(RunStatus.Finished, ExperimentReport.StatusOf(runDir));
 
