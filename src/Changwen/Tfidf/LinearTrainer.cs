@@ -14,7 +14,7 @@ public sealed record LinearFitResult(LinearModel Model, IReadOnlyList<LinearFit>
 /// <summary>
 /// Fits the linear model: TF-IDF features on the training documents, then L2-regularised logistic regression in the
 /// form given (default one-vs-rest, the baseline's liblinear recipe), for each C of the grid unless C is given, keeping
-/// the fit with the best validation accuracy (ties: lower validation loss, then the one fitted first). One-vs-rest is
+/// the fit with the best validation accuracy (ties: the smaller C, <see cref="Improves"/>). One-vs-rest is
 /// fitted by dual coordinate descent (<see cref="DualCoordinateDescent"/>); multinomial by L-BFGS on
 /// <see cref="SoftmaxObjective"/> (<see cref="Lbfgs"/>), loosely per C and the winner refined.
 /// </summary>
@@ -79,8 +79,7 @@ public static class LinearTrainer
 
     /// <summary>
     /// One-vs-rest by dual coordinate descent (<see cref="DualCoordinateDescent"/>, liblinear's <c>-s 7</c>): every C of
-    /// the grid fitted fully, smallest first, each from the previous optimum; the best on validation (ties: lower
-    /// validation loss, then the smaller C) is kept.
+    /// the grid fitted fully, smallest first, each from the previous optimum; the best on validation (ties: the smaller C) is kept.
     /// </summary>
     private static (LinearModel, List<LinearFit>) FitOneVsRest(TfidfVectorizer vectorizer, SparseRow[] train, IReadOnlyList<int> trainLabels,
         SparseRow[] val, IReadOnlyList<int> valLabels, int classCount, IReadOnlyList<double> grid, int seed, int threads,
@@ -107,7 +106,7 @@ public static class LinearTrainer
             fits.Add(fit);
             progress?.Report(new ProgressUpdate("fit", fits.Count, grid.Count,
                 $"one-vs-rest C={cValue:G} ({DualSolverName}, tolerance {DualTolerance:G}): train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({binary.Min(b => b.Epochs)}–{fit.Iterations} epochs per class, {binary.Count(b => !b.Converged)} classes stopped at the epoch cap, primal objective {fit.Objective:F4}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
-            if (best is { } b && !(valAccuracy > b.ValAccuracy || valAccuracy == b.ValAccuracy && valLoss < b.ValLoss)) continue;
+            if (!Improves(fit, best)) continue;
             best = fit;
             bestModel = (weights, biases);
         }
@@ -160,9 +159,7 @@ public static class LinearTrainer
         foreach (var cValue in grid)
         {
             var candidate = FitOne(cValue, choosing ? SelectionTolerance : GradientTolerance, choosing ? "choose" : "fit");
-            if (best is { } b && !(candidate.ValAccuracy > b.ValAccuracy ||
-                                   candidate.ValAccuracy == b.ValAccuracy && candidate.ValLoss < b.ValLoss))
-                continue;
+            if (!Improves(candidate, best)) continue;
             best = candidate;
             if (choosing) Array.Copy(theta, bestTheta, theta.Length);
         }
@@ -174,6 +171,16 @@ public static class LinearTrainer
         var (weights, biases) = objective.Unpack(theta);
         return (new LinearModel(vectorizer, weights, biases, best!.C, form), fits);
     }
+
+    /// <summary>
+    /// Whether a fit of the grid (fitted in increasing C) replaces the best so far: only with a strictly higher
+    /// validation accuracy, so a tie keeps the smaller C. That is the baseline's own rule (scikit-learn keeps the first
+    /// maximum of an increasing grid) and the usual preference for the more regularised of equally accurate models. The
+    /// validation loss is not the tie-break here: on the shared corpora it fell with every larger C of the grid (the
+    /// probabilities sharpen), so it would keep the largest C of any tie (docs/training.md, "The linear model").
+    /// </summary>
+    internal static bool Improves(LinearFit candidate, LinearFit? best) =>
+        best is null || candidate.ValAccuracy > best.ValAccuracy;
 
     /// <summary>The form as the CLI and options.json spell it.</summary>
     public static string FormName(LinearForm form) => form == LinearForm.OneVsRest ? "one-vs-rest" : "multinomial";
