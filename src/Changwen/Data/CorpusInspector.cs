@@ -66,12 +66,12 @@ public sealed record LengthPercentiles(int P50, int P90, int P95, int P99, int M
 /// Documents whose exact text (after trimming) occurred earlier. Within a split: repeats inside it. Across splits:
 /// val or test documents whose text is also in train (or test in val) — these inflate test accuracy.
 /// </summary>
+/// <param name="ConflictingLabels">Repeated texts that carry different labels.</param>
+/// <param name="Examples">Up to ten examples: "source duplicates first-source".</param>
 public sealed record DuplicateCounts(
     int WithinTrain, int WithinVal, int WithinTest,
     int ValInTrain, int TestInTrain, int TestInVal,
-    /// <summary>Repeated texts that carry different labels.</summary>
     int ConflictingLabels,
-    /// <summary>Up to ten examples: "source duplicates first-source".</summary>
     IReadOnlyList<string> Examples);
 
 public static class CorpusInspector

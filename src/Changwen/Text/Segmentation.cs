@@ -20,7 +20,7 @@ public static class Segmentation
     /// <param name="read">The documents of one split, streamed (e.g. <c>corpus.Read</c>).</param>
     /// <param name="classes">The class names (e.g. <c>corpus.Classes</c>).</param>
     /// <param name="contentFingerprint">Changes whenever the corpus content changes (e.g. <c>corpus.Fingerprint()</c>).</param>
-    /// <param name="cacheDir">Cache folder; null = <see cref="SegmentationCache.DefaultFolder"/>; "" = no cache.</param>
+    /// <param name="cacheDir">Cache folder; null = <see cref="SegmentationCache.DefaultFolder()"/>; "" = no cache.</param>
     public static TokenizedCorpus Run(Func<Split, IEnumerable<Document>> read, IReadOnlyList<string> classes,
         string contentFingerprint, TokenizerOptions options, string? cacheDir, IProgress<ProgressUpdate>? progress,
         CancellationToken ct)

@@ -80,14 +80,14 @@ public static class SegmentationCache
 
     /// <summary>
     /// Writes a cache file document by document: <see cref="BeginSplit"/> for train, val and test in that order,
-    /// <see cref="Add"/> each of their documents, then <see cref="Finish"/>. Holds only the token and label tables and
+    /// <see cref="Add(TokenizedDocument)"/> each of their documents, then <see cref="Finish"/>. Holds only the token and label tables and
     /// one label index per document.
     /// </summary>
     internal sealed class Writer
     {
         private readonly Stream target;
         private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private readonly HashingStream hashing;
+        private readonly HashingWriteStream hashing;
         private readonly BufferedStream buffered;
         private readonly BinaryWriter w;
         private readonly IReadOnlyList<string> classes;
@@ -109,7 +109,7 @@ public static class SegmentationCache
                 header.Write(FormatVersion);
                 header.Write(key);
             }
-            hashing = new HashingStream(stream, hash);
+            hashing = new HashingWriteStream(stream, hash);
             buffered = new BufferedStream(hashing, 1 << 16);
             w = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
         }
@@ -181,27 +181,5 @@ public static class SegmentationCache
     {
         w.Write7BitEncodedInt(strings.Count);
         foreach (var s in strings) w.Write(s);
-    }
-
-    /// <summary>Passes writes through while hashing them and counting bytes.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public long Written { get; private set; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            hash.AppendData(buffer);
-            inner.Write(buffer);
-            Written += buffer.Length;
-        }
     }
 }
