@@ -46,7 +46,7 @@ public static class EvalCommand
             var result = ModelEvaluator.Evaluate(classifier, r.GetValue(data)!, corpusOptions, r.GetValue(split),
                 r.GetValue(batchSize), new LineProgress(error));
 
-            var pngPath = Path.Combine(classifier.RunDirectory, RunFolder.EvalConfusionPng);
+            var pngPath = Path.Combine(classifier.RunDirectory, RunFolder.EvalConfusionPngFor(r.GetValue(data)!, result.SplitUsed));
             string? png = pngPath;
             try
             {

@@ -31,8 +31,24 @@ public static class RunFolder
     public const string TestReportText = "test-report.txt";
     public const string TestReportJson = "test-report.json";
     public const string ConfusionPng = "confusion.png";
-    /// <summary>Written by <c>changwen eval</c>, so it never replaces the test-split confusion.png made at training.</summary>
+    /// <summary>The single heatmap file of <c>changwen eval</c> before it was named by the data (still a run file).</summary>
     public const string EvalConfusionPng = "eval-confusion.png";
+
+    /// <summary>
+    /// The heatmap <c>changwen eval</c> writes into the model's folder for the documents it scored: named by the data
+    /// (its file or folder name, the split used and a hash of its full path), so it never replaces the confusion.png
+    /// made at training nor the heatmap of an evaluation on other data or another split. Evaluating the same data again
+    /// rewrites the same file with the same figure.
+    /// </summary>
+    public static string EvalConfusionPngFor(string data, string splitUsed)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(data));
+        var name = new string(Path.GetFileName(full).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray());
+        if (name.Length > 40) name = name[..40];
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8];
+        var split = new string(splitUsed.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());
+        return $"eval-confusion-{name}-{split}-{hash}.png";
+    }
     public const string CurvePng = "curve.png";
     /// <summary>Pretrained word vectors used (path, dimension, coverage); only in runs given <c>--embeddings</c>.</summary>
     public const string EmbeddingsFile = "embeddings.json";

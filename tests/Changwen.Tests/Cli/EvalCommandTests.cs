@@ -41,7 +41,7 @@ public sealed class EvalCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Equal(run.CorpusPath, root.GetProperty("data").GetString());
         Assert.Contains("体育", output); // Chinese unescaped
         var png = root.GetProperty("confusion_png").GetString()!;
-        Assert.Equal(Path.Combine(run.RunDir, RunFolder.EvalConfusionPng), png);
+        Assert.Equal(Path.Combine(run.RunDir, RunFolder.EvalConfusionPngFor(run.CorpusPath, "test")), png);
         Assert.True(new FileInfo(png).Length > 1000);
         Assert.Contains("evaluate:", error); // progress on standard error, not in the JSON
     }
@@ -56,7 +56,25 @@ public sealed class EvalCommandTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Contains("macro avg", output);
         Assert.Contains("weighted avg", output);
         Assert.Contains("gold \\ predicted", output);
-        Assert.Contains(RunFolder.EvalConfusionPng, output);
+        Assert.Contains(RunFolder.EvalConfusionPngFor(run.CorpusPath, "val"), output);
+    }
+
+    [Fact]
+    public void Evaluations_of_other_splits_or_data_write_heatmaps_of_their_own()
+    {
+        // One file per data and split: an eval of the validation split must not replace the test split's heatmap, nor
+        // either of them the training run's confusion.png.
+        var val = RunFolder.EvalConfusionPngFor(run.CorpusPath, "val");
+        var test = RunFolder.EvalConfusionPngFor(run.CorpusPath, "test");
+        var elsewhere = RunFolder.EvalConfusionPngFor(Path.Combine(Path.GetTempPath(), "other", Path.GetFileName(run.CorpusPath)), "test");
+        Assert.Equal(3, new[] { val, test, elsewhere }.Distinct().Count());
+        Assert.DoesNotContain(RunFolder.ConfusionPng, new[] { val, test, elsewhere });
+        Assert.StartsWith($"eval-confusion-{Path.GetFileName(Path.TrimEndingDirectorySeparator(run.CorpusPath))}-val-", val);
+
+        Assert.Equal(0, Eval(run.RunDir, run.CorpusPath, "--split", "val").Code);
+        Assert.Equal(0, Eval(run.RunDir, run.CorpusPath, "--split", "test").Code);
+        Assert.True(File.Exists(Path.Combine(run.RunDir, val)));
+        Assert.True(File.Exists(Path.Combine(run.RunDir, test)));
     }
 
     [Fact]
