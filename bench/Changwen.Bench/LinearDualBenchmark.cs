@@ -35,28 +35,10 @@ internal static class LinearDualBenchmark
         var tolerance = double.Parse(Flag(args, "--tol") ?? LinearTrainer.DualTolerance.ToString("R"), CultureInfo.InvariantCulture);
         var export = Flag(args, "--export");
 
-        var clock = Stopwatch.StartNew();
-        var options = runDir == "-" ? new TrainOptions() : RunFolder.ReadOptions(runDir);
-        var plain = Corpus.Open(dataPath, options.Corpus);
-        var splits = runDir == "-" ? "" : Path.Combine(runDir, RunFolder.SplitsFile);
-        var corpus = !plain.HasOwnSplits && File.Exists(splits) ? Corpus.Open(dataPath, options.Corpus, splits) : plain;
-        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, plain.Fingerprint(), options.Tokenizer,
-            Environment.GetEnvironmentVariable("CHANGWEN_CACHE"), null, CancellationToken.None);
-        var (train, val) = tokenized.Val.Count > 0
-            ? (tokenized.Train, tokenized.Val)
-            : TrainingJob.CarveValidation(tokenized.Train, options.Corpus.SplitSeed, TrainingJob.CarvedValFraction);
-        var classIndex = tokenized.Classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-        Console.WriteLine($"read {train.Count:N0} / {val.Count:N0} / {tokenized.Test.Count:N0} documents in {clock.Elapsed.TotalSeconds:F1} s");
-
-        clock.Restart();
-        var model = new ModelOptions { Kind = ModelKind.Linear };
-        var vectorizer = TfidfVectorizer.Fit(train.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), model.WordNgrams, model.MinDf, model.MaxChars);
-        SparseRow[] Rows(IReadOnlyList<TokenizedDocument> docs) => LinearTrainer.Transform(vectorizer, docs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList());
-        var (trainRows, valRows, testRows) = (Rows(train), Rows(val), Rows(tokenized.Test));
-        var labels = train.Select(d => classIndex[d.Label]).ToList();
-        var valLabels = val.Select(d => classIndex[d.Label]).ToList();
-        var testLabels = tokenized.Test.Select(d => classIndex[d.Label]).ToList();
-        Console.WriteLine($"{vectorizer.FeatureCount:N0} features, {trainRows.Sum(r => (long)r.Indices.Length):N0} nonzeros; features in {clock.Elapsed.TotalSeconds:F1} s");
+        var data = LinearBenchData.Load(dataPath, runDir);
+        var (vectorizer, trainRows, valRows, testRows) = (data.Vectorizer, data.TrainRows, data.ValRows, data.TestRows);
+        var (labels, valLabels, testLabels) = (data.TrainLabels, data.ValLabels, data.TestLabels);
+        Console.WriteLine($"{vectorizer.FeatureCount:N0} features, {trainRows.Sum(r => (long)r.Indices.Length):N0} nonzeros; features in {data.FeatureSeconds:F1} s");
         if (export is not null)
         {
             Directory.CreateDirectory(export);
@@ -65,7 +47,7 @@ internal static class LinearDualBenchmark
             WriteSvmlight(Path.Combine(export, "test.svm"), testRows, testLabels);
         }
 
-        var solver = new DualCoordinateDescent(trainRows, labels, vectorizer.FeatureCount, tokenized.Classes.Count, seed: 1, threads) { Tolerance = tolerance };
+        var solver = new DualCoordinateDescent(trainRows, labels, vectorizer.FeatureCount, data.Classes.Count, seed: 1, threads) { Tolerance = tolerance };
         var results = new List<object>();
         foreach (var c in grid)
         {
@@ -87,7 +69,7 @@ internal static class LinearDualBenchmark
                               val_accuracy = valAccuracy, test_accuracy = testAccuracy, test_predictions = testPredicted });
         }
         if (export is not null)
-            File.WriteAllText(Path.Combine(export, "changwen.json"), JsonSerializer.Serialize(new { tolerance, classes = tokenized.Classes, fits = results }));
+            File.WriteAllText(Path.Combine(export, "changwen.json"), JsonSerializer.Serialize(new { tolerance, classes = data.Classes, fits = results }));
         return 0;
     }
 
@@ -116,9 +98,5 @@ internal static class LinearDualBenchmark
         }
     }
 
-    private static string? Flag(string[] args, string name)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
+    private static string? Flag(string[] args, string name) => LinearBenchData.Flag(args, name);
 }

@@ -39,34 +39,15 @@ internal static class LinearFitBenchmark
         // Math.NET's own test (its gradient norm) at its own tolerance: pass a tight one to get the reference optimum.
         var mathNetTolerance = double.Parse(Flag(args, "--mathnet-tol") ?? tolerance.ToString("R"));
 
-        var clock = Stopwatch.StartNew();
-        var options = RunFolder.ReadOptions(runDir);
-        var plain = Corpus.Open(dataPath, options.Corpus);
-        var splits = Path.Combine(runDir, RunFolder.SplitsFile);
-        var corpus = !plain.HasOwnSplits && File.Exists(splits) ? Corpus.Open(dataPath, options.Corpus, splits) : plain;
-        var tokenized = Segmentation.Run(corpus.Read, corpus.Classes, plain.Fingerprint(), options.Tokenizer,
-            Environment.GetEnvironmentVariable("CHANGWEN_CACHE"), null, CancellationToken.None);
-        var (train, val) = tokenized.Val.Count > 0
-            ? (tokenized.Train, tokenized.Val)
-            : TrainingJob.CarveValidation(tokenized.Train, options.Corpus.SplitSeed, TrainingJob.CarvedValFraction);
-        var classIndex = tokenized.Classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-        Console.WriteLine($"read {train.Count:N0} / {val.Count:N0} / {tokenized.Test.Count:N0} documents in {clock.Elapsed.TotalSeconds:F1} s");
-
-        clock.Restart();
-        var model = new ModelOptions { Kind = ModelKind.Linear };
-        var vectorizer = TfidfVectorizer.Fit(train.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), model.WordNgrams, model.MinDf, model.MaxChars);
-        var trainRows = LinearTrainer.Transform(vectorizer, train.Select(d => (IReadOnlyList<string>)d.Tokens).ToList());
-        var valRows = LinearTrainer.Transform(vectorizer, val.Select(d => (IReadOnlyList<string>)d.Tokens).ToList());
-        var testRows = LinearTrainer.Transform(vectorizer, tokenized.Test.Select(d => (IReadOnlyList<string>)d.Tokens).ToList());
-        var labels = train.Select(d => classIndex[d.Label]).ToList();
-        var valLabels = val.Select(d => classIndex[d.Label]).ToList();
-        var testLabels = tokenized.Test.Select(d => classIndex[d.Label]).ToList();
-        var objective = new SoftmaxObjective(trainRows, labels, vectorizer.FeatureCount, tokenized.Classes.Count, threads);
+        var data = LinearBenchData.Load(dataPath, runDir);
+        var (vectorizer, trainRows, valRows, testRows) = (data.Vectorizer, data.TrainRows, data.ValRows, data.TestRows);
+        var (labels, valLabels, testLabels) = (data.TrainLabels, data.ValLabels, data.TestLabels);
+        var objective = new SoftmaxObjective(trainRows, labels, vectorizer.FeatureCount, data.Classes.Count, threads);
         Console.WriteLine($"{vectorizer.FeatureCount:N0} features, {trainRows.Sum(r => (long)r.Indices.Length):N0} nonzeros, " +
-                          $"{objective.ParameterCount:N0} weights; features in {clock.Elapsed.TotalSeconds:F1} s");
+                          $"{objective.ParameterCount:N0} weights; features in {data.FeatureSeconds:F1} s");
 
         var timing = new float[objective.ParameterCount];
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         const int timed = 5;
         for (var i = 0; i < timed; i++) objective.Evaluate(timing, new float[timing.Length]);
         Console.WriteLine($"one evaluation (value and gradient): {clock.Elapsed.TotalSeconds / timed:F3} s");
@@ -131,9 +112,5 @@ internal static class LinearFitBenchmark
     private static double Accuracy(LinearModel model, IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels) =>
         Scores.AccuracyAndLoss(rows.Select(model.Probabilities).ToList(), labels).Accuracy;
 
-    private static string? Flag(string[] args, string name)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
+    private static string? Flag(string[] args, string name) => LinearBenchData.Flag(args, name);
 }
