@@ -211,15 +211,16 @@ public static class TrainingJob
     {
         if (resume && File.Exists(Path.Combine(runDir, RunFolder.LinearModelFile)))
             throw UserInputException.At(runDir, null, "holds a finished linear model; there is nothing to resume. Train into a new folder");
-        // The fit holds its documents' tokens and rows: a seeded sample of them beyond Tfidf.LinearSample.MaxTrainTokens.
-        var (trainDocs, valDocs) = data.LinearDocuments(Tfidf.LinearSample.MaxTrainTokens, effective.Optimizer.Seed);
-        var sampled = trainDocs.Count < data.Train.Count;
+        // The fit holds its documents' rows (their tokens stream from disk): a seeded sample beyond Tfidf.LinearSample.MaxTrainTokens.
+        var (read, trainCount, valCount) = data.LinearDocuments(Tfidf.LinearSample.MaxTrainTokens, effective.Optimizer.Seed);
+        var sampled = trainCount < data.Train.Count;
         if (sampled)
-            progress?.Report(new ProgressUpdate("split", trainDocs.Count, data.Train.Count,
-                $"linear: the fit reads a seeded sample of {trainDocs.Count:N0} of the {data.Train.Count:N0} training documents (up to {Tfidf.LinearSample.MaxTrainTokens:N0} tokens) and {valDocs.Count:N0} of the {data.Val.Count:N0} validation documents, to bound its memory"));
-        var summary = Tfidf.LinearJob.Train(runDir, effective, data.Classes, trainDocs, valDocs, progress, ct);
-        trainDocs.Clear();
-        valDocs.Clear();
+            progress?.Report(new ProgressUpdate("split", trainCount, data.Train.Count,
+                $"linear: the fit reads a seeded sample of {trainCount:N0} of the {data.Train.Count:N0} training documents (up to {Tfidf.LinearSample.MaxTrainTokens:N0} tokens) and {valCount:N0} of the {data.Val.Count:N0} validation documents, to bound its memory"));
+        var (summary, model) = Tfidf.LinearJob.Train(runDir, effective, data.Classes, read, progress, ct);
+        // The fit's rows and the solver's weights (a gigabyte at the sample's bound) are garbage now, but no collection
+        // may come before the test split is scored beside them: the run's peak (docs/benchmarks.md, "Memory at scale").
+        Tfidf.LinearTrainer.ReleaseGarbage();
         if (sampled)
         {
             summary = summary with { SampledFromTrainDocs = data.Train.Count, SampledFromValDocs = data.Val.Count };
@@ -229,7 +230,7 @@ public static class TrainingJob
         var testCount = data.Test.Count;
         if (testCount > 0)
         {
-            report = Tfidf.LinearJob.Evaluate(runDir, data.Classes, data.TestDocuments());
+            report = Tfidf.LinearJob.Evaluate(model, data.Classes, data.TestDocuments());
             progress?.Report(new ProgressUpdate("evaluate", testCount, testCount,
                 $"test accuracy {report.Accuracy:P2}, macro F1 {report.MacroAverage.F1:F4} ({testCount:N0} documents)"));
             summary = WriteTestReport(runDir, summary, report);
@@ -328,29 +329,35 @@ public static class TrainingJob
             CorpusInspector.IsOrderedByLabel(PreTrainingChecks.LabelRuns(Train.Labels), Train.Labels.Distinct().Count(), Train.Count);
 
         /// <summary>
-        /// The linear fit's documents in memory, split as <see cref="Train"/> and <see cref="Val"/> are: all of them, or
-        /// a seeded sample when the training tokens exceed <paramref name="maxTrainTokens"/> (<see cref="Tfidf.LinearSample"/>).
-        /// The test documents stay on disk (<see cref="TestDocuments"/>).
+        /// The linear fit's documents, split as <see cref="Train"/> and <see cref="Val"/> are, read from the segmentation
+        /// on disk each time the returned function is called: all of them, or a seeded sample when the training tokens
+        /// exceed <paramref name="maxTrainTokens"/> (<see cref="Tfidf.LinearSample"/>), with the counts it reads.
         /// </summary>
-        public (List<TokenizedDocument> Train, List<TokenizedDocument> Val) LinearDocuments(long maxTrainTokens, int seed)
+        public (Func<IEnumerable<Tfidf.LinearDocument>> Read, int TrainCount, int ValCount) LinearDocuments(long maxTrainTokens, int seed)
         {
             var trainChosen = Tfidf.LinearSample.Choose(encoded.RawTrainLengths, maxTrainTokens, seed);
             var rate = trainChosen.Count(c => c) / (double)Math.Max(1, trainChosen.Length);
             var valChosen = Tfidf.LinearSample.AtRate(Val.Count, rate, seed + 1);
-            List<TokenizedDocument> train = [], val = [];
-            int index = 0, t = 0, v = 0;
-            foreach (var doc in segmented.Read(Split.Train))
+            var classIndex = segmented.LabelTable.Select(label => classes.ToList().IndexOf(label)).ToArray();
+            Tfidf.LinearDocument Linear(SegmentedDocument doc, bool validation) =>
+                new(segmented.ToTokenized(doc).Tokens, classIndex[doc.Label], validation);
+
+            IEnumerable<Tfidf.LinearDocument> Read()
             {
-                if (heldOut is not null && heldOut[index++])
+                int index = 0, t = 0, v = 0;
+                foreach (var doc in segmented.Read(Split.Train))
                 {
-                    if (valChosen[v++]) val.Add(segmented.ToTokenized(doc));
+                    if (heldOut is not null && heldOut[index++])
+                    {
+                        if (valChosen[v++]) yield return Linear(doc, validation: true);
+                    }
+                    else if (trainChosen[t++]) yield return Linear(doc, validation: false);
                 }
-                else if (trainChosen[t++]) train.Add(segmented.ToTokenized(doc));
+                if (heldOut is null)
+                    foreach (var doc in segmented.Read(Split.Val))
+                        if (valChosen[v++]) yield return Linear(doc, validation: true);
             }
-            if (heldOut is null)
-                foreach (var doc in segmented.Read(Split.Val))
-                    if (valChosen[v++]) val.Add(segmented.ToTokenized(doc));
-            return (train, val);
+            return (Read, trainChosen.Count(c => c), valChosen.Count(c => c));
         }
 
         /// <summary>The test documents, read from the segmentation on disk as they are enumerated.</summary>

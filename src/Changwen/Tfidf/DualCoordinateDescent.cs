@@ -18,8 +18,11 @@ internal readonly record struct BinaryFit(int Epochs, double Objective, bool Con
 /// document, and a coordinate step costs two passes over one document's nonzeros (w·xᵢ, then w += Δ·yᵢ·xᵢ); an epoch is
 /// one pass over the data per class with no d-sized vector traffic, where L-BFGS moves several 1.2 M × 17 vectors per
 /// iteration. The classes are independent problems, fitted in parallel, each with its own seeded permutation stream, so
-/// the result does not depend on the number of threads. The state (α and w per class) is kept between calls so a
-/// larger C starts from the previous optimum scaled (<see cref="Fit"/>).
+/// the result does not depend on the number of threads. α per class (two doubles a document) is kept between calls so
+/// a larger C starts from the previous optimum scaled (<see cref="Fit"/>); w is rebuilt from it (w = Σ αᵢyᵢxᵢ) for the
+/// class being fitted, in one of <c>threads</c> reused buffers, and kept only as the float weights of the model. So the
+/// solver's memory is the rows, the model's floats and a few d-sized buffers, not a d-sized double vector per class
+/// (2 M features × 17 classes: 277 MB; docs/benchmarks.md, "Memory at scale").
 /// </remarks>
 internal sealed class DualCoordinateDescent
 {
@@ -38,17 +41,27 @@ internal sealed class DualCoordinateDescent
     private readonly ParallelOptions parallel;
     /// <summary>‖xᵢ‖² + 1 (the bias feature): the diagonal of the dual's Q.</summary>
     private readonly double[] squaredNorms;
-    /// <summary>Per class: w (features, then the bias), and α with C − α interleaved (liblinear's layout, both kept to avoid cancellation).</summary>
-    private readonly double[][] weights, alphas;
+    /// <summary>Per class: α with C − α interleaved (liblinear's layout, both kept to avoid cancellation).</summary>
+    private readonly double[][] alphas;
+    /// <summary>Per class, the last fit's weights in the vectorizer's feature order, as floats (the model's), and its bias.</summary>
+    private float[][]? modelWeights;
+    private float[]? modelBiases;
+    /// <summary>The w buffers (features, then the bias) of the classes being fitted, reused across classes and calls.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<double[]> buffers = [];
     private double currentC;
     /// <summary>position[f]: where feature f's weight is kept in w (<see cref="Renumbered"/>).</summary>
     private readonly int[] position;
 
     /// <param name="threads">Classes fitted at once; 0 = every core.</param>
-    public DualCoordinateDescent(IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels, int features, int classes, int seed, int threads)
+    /// <param name="takeRows">
+    /// Renumber <paramref name="rows"/> in place instead of copying them: the caller gives them up (they are left in the
+    /// solver's feature order), so the training rows are held once, not twice. Score them with <see cref="TrainingScores"/>.
+    /// </param>
+    public DualCoordinateDescent(IReadOnlyList<SparseRow> rows, IReadOnlyList<int> labels, int features, int classes, int seed, int threads,
+        bool takeRows = false)
     {
         if (rows.Count != labels.Count) throw new ArgumentException("every row needs a label");
-        this.rows = Renumbered(rows, features, out position);
+        this.rows = Renumbered(rows, features, takeRows, out position);
         this.labels = labels.ToArray();
         this.features = features;
         this.classes = classes;
@@ -61,7 +74,6 @@ internal sealed class DualCoordinateDescent
             foreach (var v in this.rows[i].Values) sum += (double)v * v;
             squaredNorms[i] = sum;
         }
-        weights = new double[classes][];
         alphas = new double[classes][];
     }
 
@@ -82,29 +94,78 @@ internal sealed class DualCoordinateDescent
         if (!(c > 0 && double.IsFinite(c))) throw new ArgumentOutOfRangeException(nameof(c), c, "C must be positive");
         var ratio = currentC > 0 ? c / currentC : 0;
         var fits = new BinaryFit[classes];
+        var weights = new float[classes][];
+        var biases = new float[classes];
         Parallel.For(0, classes, parallel, k =>
         {
-            if (ratio > 0) Rescale(k, c, ratio);
-            else Start(k, c);
-            fits[k] = Solve(k, c, ct);
+            var w = buffers.TryTake(out var buffer) ? buffer : new double[features + 1];
+            if (ratio > 0) Rescale(k, w, c, ratio);
+            else Start(k, w, c);
+            fits[k] = Solve(k, w, c, ct);
+            weights[k] = new float[features];
+            for (var f = 0; f < features; f++) weights[k][f] = (float)w[position[f]];
+            biases[k] = (float)w[features];
+            buffers.Add(w);
         });
-        currentC = c;
+        (modelWeights, modelBiases, currentC) = (weights, biases, c);
         return fits;
     }
 
-    /// <summary>The fitted weights class by class (features only) and the biases, as the model stores them.</summary>
-    public (float[][] Weights, float[] Biases) Model()
+    /// <summary>
+    /// The last fit's weights class by class (features only, in the vectorizer's order) and biases, as the model stores
+    /// them: handed over, not copied (the next <see cref="Fit"/> makes new ones).
+    /// </summary>
+    public (float[][] Weights, float[] Biases) Model() =>
+        modelWeights is null ? throw new InvalidOperationException("nothing fitted yet") : (modelWeights, modelBiases!);
+
+    /// <summary>
+    /// Each training row's class scores w·x + b (class by class, as <see cref="Model"/>'s float weights and biases
+    /// give them), in the rows' order.
+    /// </summary>
+    public double[][] TrainingScores()
     {
-        if (currentC == 0) throw new InvalidOperationException("nothing fitted yet");
-        var result = new float[classes][];
-        var biases = new float[classes];
-        for (var k = 0; k < classes; k++)
+        var (weights, biases) = Model();
+        // The rows are in the solver's order: feature[p] is the vectorizer's feature at position p.
+        var feature = new int[features];
+        for (var f = 0; f < features; f++) feature[position[f]] = f;
+        var scores = new double[rows.Length][];
+        Parallel.For(0, rows.Length, parallel, i =>
         {
-            result[k] = new float[features];
-            for (var f = 0; f < features; f++) result[k][f] = (float)weights[k][position[f]];
-            biases[k] = (float)weights[k][features];
-        }
-        return (result, biases);
+            var row = rows[i];
+            var s = scores[i] = new double[classes];
+            for (var k = 0; k < classes; k++)
+            {
+                var w = weights[k];
+                double score = biases[k];
+                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[feature[row.Indices[j]]] * row.Values[j];
+                s[k] = score;
+            }
+        });
+        return scores;
+    }
+
+    /// <summary>
+    /// The class scores of rows in the vectorizer's feature order (not the solver's), exactly as
+    /// <see cref="LinearModel.Probabilities(SparseRow)"/> computes them from <see cref="Model"/>'s weights: the same
+    /// float-rounded weights, summed in the same order, so a candidate is judged without first building its model.
+    /// </summary>
+    public double[][] Scores(IReadOnlyList<SparseRow> vectorizerRows)
+    {
+        var (weights, biases) = Model();
+        var scores = new double[vectorizerRows.Count][];
+        for (var i = 0; i < scores.Length; i++) scores[i] = new double[classes];
+        Parallel.For(0, classes, parallel, k =>
+        {
+            var w = weights[k];
+            for (var i = 0; i < vectorizerRows.Count; i++)
+            {
+                double score = biases[k];
+                var row = vectorizerRows[i];
+                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[row.Indices[j]] * row.Values[j];
+                scores[i][k] = score;
+            }
+        });
+        return scores;
     }
 
     /// <summary>
@@ -114,7 +175,7 @@ internal sealed class DualCoordinateDescent
     /// which stay in the core's cache. The arithmetic is unchanged (a row's sums run over the same terms in a
     /// different order).
     /// </summary>
-    private static SparseRow[] Renumbered(IReadOnlyList<SparseRow> rows, int features, out int[] position)
+    private static SparseRow[] Renumbered(IReadOnlyList<SparseRow> rows, int features, bool inPlace, out int[] position)
     {
         var counts = new int[features];
         foreach (var row in rows)
@@ -126,8 +187,8 @@ internal sealed class DualCoordinateDescent
         var result = new SparseRow[rows.Count];
         Parallel.For(0, rows.Count, i =>
         {
-            var indices = rows[i].Indices.Select(f => map[f]).ToArray();
-            var values = rows[i].Values.ToArray();
+            var (indices, values) = inPlace ? (rows[i].Indices, rows[i].Values) : (new int[rows[i].Indices.Length], rows[i].Values.ToArray());
+            for (var j = 0; j < indices.Length; j++) indices[j] = map[rows[i].Indices[j]];
             Array.Sort(indices, values);
             result[i] = new SparseRow(indices, values);
         });
@@ -136,9 +197,9 @@ internal sealed class DualCoordinateDescent
 
     private sbyte Sign(int row, int k) => labels[row] == k ? (sbyte)1 : (sbyte)-1;
 
-    private void Start(int k, double c)
+    private void Start(int k, double[] w, double c)
     {
-        var w = weights[k] = new double[features + 1];
+        Array.Clear(w);
         var alpha = alphas[k] = new double[2 * rows.Length];
         var initial = Math.Min(0.001 * c, 1e-8);
         for (var i = 0; i < rows.Length; i++)
@@ -149,22 +210,22 @@ internal sealed class DualCoordinateDescent
         }
     }
 
-    private void Rescale(int k, double c, double ratio)
+    /// <summary>α scaled by <paramref name="ratio"/> and w = Σ αᵢyᵢxᵢ rebuilt from it into <paramref name="w"/>.</summary>
+    private void Rescale(int k, double[] w, double c, double ratio)
     {
+        Array.Clear(w);
         var alpha = alphas[k];
         for (var i = 0; i < rows.Length; i++)
         {
             alpha[2 * i] *= ratio;
             alpha[2 * i + 1] = c - alpha[2 * i];
+            AddScaled(w, rows[i], Sign(i, k) * alpha[2 * i]);
         }
-        var w = weights[k];
-        for (var f = 0; f < w.Length; f++) w[f] *= ratio;
     }
 
     /// <summary>liblinear's <c>solve_l2r_lr_dual</c> for class k, from the state in place.</summary>
-    private BinaryFit Solve(int k, double c, CancellationToken ct)
+    private BinaryFit Solve(int k, double[] w, double c, CancellationToken ct)
     {
-        var w = weights[k];
         var alpha = alphas[k];
         var l = rows.Length;
         var order = new int[l];
@@ -227,13 +288,12 @@ internal sealed class DualCoordinateDescent
             // Sub-problems solved in few steps: solve them more exactly from now on.
             if (newtonSteps <= l / 10) innerTolerance = Math.Max(innerToleranceMin, 0.1 * innerTolerance);
         }
-        return new BinaryFit(epochs, PrimalObjective(k, c), converged);
+        return new BinaryFit(epochs, PrimalObjective(k, w, c), converged);
     }
 
     /// <summary>½‖w‖² + C·Σ log(1 + e^(−yᵢ·w·xᵢ)) of class k's current w.</summary>
-    private double PrimalObjective(int k, double c)
+    private double PrimalObjective(int k, double[] w, double c)
     {
-        var w = weights[k];
         var squares = 0.0;
         foreach (var v in w) squares += v * v;
         var loss = 0.0;

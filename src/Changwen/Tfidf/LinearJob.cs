@@ -13,16 +13,13 @@ namespace Changwen.Tfidf;
 /// </summary>
 internal static class LinearJob
 {
-    public static TrainingSummary Train(string runDir, TrainOptions options, IReadOnlyList<string> classes,
-        IReadOnlyList<TokenizedDocument> trainDocs, IReadOnlyList<TokenizedDocument> valDocs,
-        IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    /// <param name="read">The sampled training and validation documents, streamed from disk on each call (<see cref="LinearTrainer.Fit(Func{IEnumerable{LinearDocument}}, int, ModelOptions, int, int, IProgress{ProgressUpdate}?, CancellationToken)"/>).</param>
+    /// <returns>The run's summary and the fitted model (saved in the run folder).</returns>
+    public static (TrainingSummary Summary, LinearModel Model) Train(string runDir, TrainOptions options, IReadOnlyList<string> classes,
+        Func<IEnumerable<LinearDocument>> read, IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var result = LinearTrainer.Fit(
-            trainDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), trainDocs.Select(d => classIndex[d.Label]).ToList(),
-            valDocs.Select(d => (IReadOnlyList<string>)d.Tokens).ToList(), valDocs.Select(d => classIndex[d.Label]).ToList(),
-            classes.Count, options.Model, options.Optimizer.Seed, options.Optimizer.Threads, progress, ct);
+        var result = LinearTrainer.Fit(read, classes.Count, options.Model, options.Optimizer.Seed, options.Optimizer.Threads, progress, ct);
         result.Model.Save(Path.Combine(runDir, RunFolder.LinearModelFile));
         var chosen = result.Chosen;
         var seconds = clock.Elapsed.TotalSeconds;
@@ -33,7 +30,7 @@ internal static class LinearJob
         var epoch = new EpochRecord
         {
             Epoch = 1, TrainLoss = chosen.TrainLoss, TrainAccuracy = chosen.TrainAccuracy, ValLoss = chosen.ValLoss,
-            ValAccuracy = chosen.ValAccuracy, Seconds = seconds, DocsPerSecond = trainDocs.Count / Math.Max(seconds, 1e-9),
+            ValAccuracy = chosen.ValAccuracy, Seconds = seconds, DocsPerSecond = result.TrainDocs / Math.Max(seconds, 1e-9),
         };
         AtomicFile.WriteAllBytes(Path.Combine(runDir, RunFolder.MetricsFile), MetricsLog.Line(epoch));
         var summary = new TrainingSummary
@@ -41,22 +38,21 @@ internal static class LinearJob
             Model = ModelKind.Linear, BestValAccuracy = chosen.ValAccuracy, BestEpoch = 1, EpochsRun = 1, EpochsPlanned = 1,
             FinalTrainLoss = chosen.TrainLoss, FinalTrainAccuracy = chosen.TrainAccuracy, FinalValLoss = chosen.ValLoss,
             FinalValAccuracy = chosen.ValAccuracy, SecondsPerEpoch = seconds, TotalSeconds = seconds,
-            DocsPerSecond = epoch.DocsPerSecond, Finished = true, TrainDocs = trainDocs.Count, ValDocs = valDocs.Count,
+            DocsPerSecond = epoch.DocsPerSecond, Finished = true, TrainDocs = result.TrainDocs, ValDocs = result.ValDocs,
             Parameters = (long)(result.Model.Vectorizer.FeatureCount + 1) * classes.Count,
             Threads = options.Optimizer.Threads, Seed = options.Optimizer.Seed,
             C = chosen.C, LinearForm = chosen.Form, Features = result.Model.Vectorizer.FeatureCount, Fits = result.Fits,
         };
         AtomicFile.WriteAllText(Path.Combine(runDir, RunFolder.SummaryFile), Json.Serialize(summary));
-        return summary;
+        return (summary, result.Model);
     }
 
     /// <summary>
-    /// The test report of the saved model, predicted from the already segmented test documents, read as they are
+    /// The test report of the fitted model, predicted from the already segmented test documents, read as they are
     /// enumerated and scored a block at a time, so only their labels and predictions stay in memory.
     /// </summary>
-    public static ClassificationReport Evaluate(string runDir, IReadOnlyList<string> classes, IEnumerable<TokenizedDocument> testDocs)
+    public static ClassificationReport Evaluate(LinearModel model, IReadOnlyList<string> classes, IEnumerable<TokenizedDocument> testDocs)
     {
-        var model = LinearModel.Load(Path.Combine(runDir, RunFolder.LinearModelFile));
         var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var truth = new List<int>();
         var predicted = new List<int>();

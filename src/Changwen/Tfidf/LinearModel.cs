@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Changwen.IO;
 using Changwen.Runs;
@@ -76,11 +77,17 @@ public sealed class LinearModel
     /// <summary>The probabilities of a tokenized document.</summary>
     public float[] Probabilities(IReadOnlyList<string> tokens) => Probabilities(Vectorizer.Transform(tokens));
 
-    /// <summary>Writes the model atomically: header, vectorizer, weights, biases, then a SHA-256 of all of it.</summary>
+    /// <summary>
+    /// Writes the model atomically: header, vectorizer, weights, biases, then a SHA-256 of all of it. The bytes stream
+    /// into the file through the hash: a model of 2 M features and 17 classes is some 200 MB, which a buffer in memory
+    /// would double at the end of training, the run's peak (docs/benchmarks.md, "Memory at scale").
+    /// </summary>
     public void Save(string path) => AtomicFile.Write(path, stream =>
     {
-        using var body = new MemoryStream();
-        using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var hashing = new HashingWriteStream(stream, hash))
+        using (var buffered = new BufferedStream(hashing, 1 << 16))
+        using (var writer = new BinaryWriter(buffered, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             if (Form == LinearForm.Multinomial) writer.Write(Magic);
             else
@@ -91,13 +98,12 @@ public sealed class LinearModel
             writer.Write(C);
             writer.Write(ClassCount);
             Vectorizer.Write(writer);
-            foreach (var w in weights)
-                foreach (var value in w) writer.Write(value);
+            foreach (var w in weights) writer.Write(MemoryMarshal.AsBytes(w.AsSpan()));
             foreach (var b in biases) writer.Write(b);
+            writer.Flush();
+            buffered.Flush();
         }
-        body.Position = 0;
-        body.CopyTo(stream);
-        stream.Write(SHA256.HashData(body.ToArray()));
+        stream.Write(hash.GetHashAndReset());
     });
 
     /// <summary>Reads a model written by <see cref="Save"/>; a missing, damaged or altered file is the user's to fix.</summary>
@@ -105,14 +111,17 @@ public sealed class LinearModel
     {
         if (!File.Exists(path))
             throw UserInputException.At(path, null, "linear model file not found. Point to the run folder of a finished `changwen train --model linear` run");
-        var bytes = File.ReadAllBytes(path);
         try
         {
-            if (bytes.Length < 32) throw new InvalidDataException("too short");
-            var body = bytes.AsSpan(0, bytes.Length - 32);
-            if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            // Checked whole first, then parsed, both streamed from the file: no value of a damaged file is ever used,
+            // and the model is never held twice (as bytes and as arrays).
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            var bodyLength = file.Length - 32;
+            if (bodyLength < 0) throw new InvalidDataException("too short");
+            if (!SHA256.HashData(new StreamWindow(file, 0, bodyLength)).AsSpan().SequenceEqual(Tail(file, 32)))
                 throw new InvalidDataException("checksum mismatch: the file is truncated or altered");
-            using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length), System.Text.Encoding.UTF8);
+            file.Position = 0;
+            using var reader = new BinaryReader(new StreamWindow(file, 0, bodyLength), System.Text.Encoding.UTF8);
             var form = reader.ReadString() switch
             {
                 Magic => LinearForm.Multinomial,
@@ -128,7 +137,7 @@ public sealed class LinearModel
             for (var k = 0; k < classes; k++)
             {
                 weights[k] = new float[vectorizer.FeatureCount];
-                for (var f = 0; f < weights[k].Length; f++) weights[k][f] = reader.ReadSingle();
+                reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(weights[k].AsSpan()));
             }
             var biases = new float[classes];
             for (var k = 0; k < classes; k++) biases[k] = reader.ReadSingle();
@@ -139,5 +148,14 @@ public sealed class LinearModel
         {
             throw UserInputException.At(path, null, $"damaged linear model ({e.Message.TrimEnd('.')}). Retrain, or restore the file from the training run");
         }
+    }
+
+    /// <summary>The last <paramref name="count"/> bytes of a file.</summary>
+    private static byte[] Tail(FileStream file, int count)
+    {
+        var bytes = new byte[count];
+        file.Position = file.Length - count;
+        file.ReadExactly(bytes);
+        return bytes;
     }
 }

@@ -4,9 +4,17 @@ using Changwen.Runs;
 
 namespace Changwen.Tfidf;
 
-/// <summary>What <see cref="LinearTrainer.Fit"/> produced: the chosen model and every fit of the grid, in fitting order.</summary>
+/// <summary>One document the linear fit reads: its tokens, its class index, and whether it is a validation document.</summary>
+public readonly record struct LinearDocument(IReadOnlyList<string> Tokens, int Label, bool Validation);
+
+/// <summary>What <see cref="LinearTrainer"/>'s fit produced: the chosen model and every fit of the grid, in fitting order.</summary>
 public sealed record LinearFitResult(LinearModel Model, IReadOnlyList<LinearFit> Fits, double FeatureSeconds)
 {
+    /// <summary>Training documents fitted on.</summary>
+    public int TrainDocs { get; init; }
+    /// <summary>Validation documents the candidates were compared on.</summary>
+    public int ValDocs { get; init; }
+
     /// <summary>The fit of the kept model: the last one of its form and C (the refined winner of an L-BFGS grid).</summary>
     public LinearFit Chosen => Fits.Last(f => f.C == Model.C && f.Form == Model.Form);
 }
@@ -55,26 +63,41 @@ public static class LinearTrainer
     {
         if (trainTokens.Count != trainLabels.Count || valTokens.Count != valLabels.Count)
             throw new ArgumentException("every document needs a label");
+        return Fit(() => trainTokens.Select((tokens, i) => new LinearDocument(tokens, trainLabels[i], false))
+                .Concat(valTokens.Select((tokens, i) => new LinearDocument(tokens, valLabels[i], true))),
+            classCount, options, seed, threads, progress, ct);
+    }
+
+    /// <summary>
+    /// The fit of documents read twice from <paramref name="read"/>, each time as it is enumerated: once to learn the
+    /// TF-IDF features from the training documents, once to turn every document into its feature row. Only the rows are
+    /// held, never the documents' tokens, so the documents can stream from the segmentation on disk.
+    /// </summary>
+    /// <param name="read">The training and validation documents (any order; the same documents on each call).</param>
+    public static LinearFitResult Fit(Func<IEnumerable<LinearDocument>> read, int classCount, ModelOptions options,
+        int seed, int threads, IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
+    {
         if (options.C is { } given && !(given > 0 && double.IsFinite(given)))
             throw new UserInputException($"--C must be a positive number, got {given}. Pass e.g. 10, or leave it out to choose it on the validation split");
         if (options.MinDf < 1) throw new UserInputException($"--min-df must be at least 1, got {options.MinDf}");
         if (options.MaxChars < 1) throw new UserInputException($"--max-chars must be at least 1, got {options.MaxChars}");
         var clock = Stopwatch.StartNew();
-        var vectorizer = TfidfVectorizer.Fit(trainTokens, options.WordNgrams, options.MinDf, options.MaxChars);
-        var train = Transform(vectorizer, trainTokens);
-        var val = Transform(vectorizer, valTokens);
+        var vectorizer = TfidfVectorizer.Fit(read().Where(d => !d.Validation).Select(d => d.Tokens), options.WordNgrams, options.MinDf, options.MaxChars);
+        ReleaseGarbage();
+        if (vectorizer.FeatureCount == 0)
+            throw new UserInputException($"no word occurs in {options.MinDf} or more training documents, so the linear model has no features. Give more training documents, or pass --min-df 1");
+        var (train, trainLabels, val, valLabels) = Transform(vectorizer, read(), ct);
+        ReleaseGarbage();
         var featureSeconds = clock.Elapsed.TotalSeconds;
         progress?.Report(new ProgressUpdate("features", 1, 1,
             $"TF-IDF: {vectorizer.FeatureCount:N0} features (word {(options.WordNgrams == 2 ? "unigrams and bigrams" : "unigrams")} in at least {options.MinDf} training documents) in {featureSeconds:F1} s"));
-        if (vectorizer.FeatureCount == 0)
-            throw new UserInputException($"no word occurs in {options.MinDf} or more training documents, so the linear model has no features. Give more training documents, or pass --min-df 1");
 
         var grid = options.C is { } c ? [c] : CGrid;
         var form = options.LinearForm ?? LinearForm.OneVsRest;
         var (model, fits) = form == LinearForm.OneVsRest
             ? FitOneVsRest(vectorizer, train, trainLabels, val, valLabels, classCount, grid, seed, threads, progress, ct)
             : FitMultinomial(vectorizer, train, trainLabels, val, valLabels, classCount, grid, threads, progress, ct);
-        return new LinearFitResult(model, fits, featureSeconds);
+        return new LinearFitResult(model, fits, featureSeconds) { TrainDocs = trainLabels.Length, ValDocs = valLabels.Length };
     }
 
     /// <summary>
@@ -85,7 +108,12 @@ public static class LinearTrainer
         SparseRow[] val, IReadOnlyList<int> valLabels, int classCount, IReadOnlyList<double> grid, int seed, int threads,
         IProgress<ProgressUpdate>? progress, CancellationToken ct)
     {
-        var solver = new DualCoordinateDescent(train, trainLabels, vectorizer.FeatureCount, classCount, seed, threads) { Tolerance = DualTolerance };
+        // The solver takes the training rows (renumbered in place), so they are held once; each candidate's weights are
+        // the model's floats, scored on the training rows as the solver holds them.
+        var solver = new DualCoordinateDescent(train, trainLabels, vectorizer.FeatureCount, classCount, seed, threads, takeRows: true)
+        {
+            Tolerance = DualTolerance,
+        };
         var fits = new List<LinearFit>();
         LinearFit? best = null;
         (float[][] Weights, float[] Biases) bestModel = default;
@@ -94,9 +122,8 @@ public static class LinearTrainer
             var fitClock = Stopwatch.StartNew();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var binary = solver.Fit(cValue, ct);
-            var (weights, biases) = solver.Model();
-            var (trainAccuracy, trainLoss) = Score(weights, biases, LinearForm.OneVsRest, train, trainLabels, threads);
-            var (valAccuracy, valLoss) = Score(weights, biases, LinearForm.OneVsRest, val, valLabels, threads);
+            var (trainAccuracy, trainLoss) = AccuracyAndLoss(solver.TrainingScores(), LinearForm.OneVsRest, trainLabels);
+            var (valAccuracy, valLoss) = AccuracyAndLoss(solver.Scores(val), LinearForm.OneVsRest, valLabels);
             var fit = new LinearFit(cValue, trainAccuracy, trainLoss, valAccuracy, valLoss, fitClock.Elapsed.TotalSeconds)
             {
                 Iterations = binary.Max(b => b.Epochs), Objective = binary.Sum(b => b.Objective), Converged = binary.All(b => b.Converged),
@@ -108,7 +135,7 @@ public static class LinearTrainer
                 $"one-vs-rest C={cValue:G} ({DualSolverName}, tolerance {DualTolerance:G}): train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({binary.Min(b => b.Epochs)}–{fit.Iterations} epochs per class, {binary.Count(b => !b.Converged)} classes stopped at the epoch cap, primal objective {fit.Objective:F4}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
             if (!Improves(fit, best)) continue;
             best = fit;
-            bestModel = (weights, biases);
+            bestModel = solver.Model();
         }
         return (new LinearModel(vectorizer, bestModel.Weights!, bestModel.Biases!, best!.C, LinearForm.OneVsRest), fits);
     }
@@ -190,36 +217,47 @@ public static class LinearTrainer
         double tolerance = GradientTolerance, int memory = Memory) =>
         new Lbfgs(memory, tolerance, MaximumIterations, threads).Minimise(objective.Evaluate, theta, ct);
 
+    /// <summary>
+    /// The feature rows and labels of the training and of the validation documents, read as they are enumerated and
+    /// transformed a block at a time in parallel (in their order).
+    /// </summary>
+    private static (SparseRow[] Train, int[] TrainLabels, SparseRow[] Val, int[] ValLabels) Transform(TfidfVectorizer vectorizer,
+        IEnumerable<LinearDocument> documents, CancellationToken ct)
+    {
+        List<SparseRow> train = [], val = [];
+        List<int> trainLabels = [], valLabels = [];
+        foreach (var block in documents.Chunk(4096))
+        {
+            ct.ThrowIfCancellationRequested();
+            var rows = new SparseRow[block.Length];
+            Parallel.For(0, block.Length, i => rows[i] = vectorizer.Transform(block[i].Tokens));
+            for (var i = 0; i < block.Length; i++)
+            {
+                (block[i].Validation ? val : train).Add(rows[i]);
+                (block[i].Validation ? valLabels : trainLabels).Add(block[i].Label);
+            }
+        }
+        return (train.ToArray(), trainLabels.ToArray(), val.ToArray(), valLabels.ToArray());
+    }
+
+    /// <summary>
+    /// A full, compacting collection that returns freed memory to the system, between the fit's phases: each leaves
+    /// hundreds of megabytes of large, dead objects behind (the vocabulary count's dictionaries, the rows' per-document
+    /// counts), which the collector would otherwise keep resident beside the next phase's data, the run's peak (a
+    /// quarter of a second each at the sample's bound; docs/benchmarks.md, "Memory at scale").
+    /// </summary>
+    internal static void ReleaseGarbage() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    /// <summary>Accuracy and mean cross-entropy of class scores W·x + b in <paramref name="form"/>.</summary>
+    private static (double Accuracy, double Loss) AccuracyAndLoss(double[][] scores, LinearForm form, IReadOnlyList<int> labels) =>
+        Scores.AccuracyAndLoss(scores.Select(s => LinearModel.Normalise(s, form)).ToList(), labels);
+
     /// <summary>The feature rows of documents, in parallel.</summary>
     internal static SparseRow[] Transform(TfidfVectorizer vectorizer, IReadOnlyList<IReadOnlyList<string>> documents)
     {
         var rows = new SparseRow[documents.Count];
         Parallel.For(0, rows.Length, i => rows[i] = vectorizer.Transform(documents[i]));
         return rows;
-    }
-
-    /// <summary>
-    /// Accuracy and mean cross-entropy, on labelled rows, of class-major weights: the sums of
-    /// <see cref="LinearModel.Probabilities(SparseRow)"/> in its order, one class at a time (each class's weights read
-    /// by all rows while in cache).
-    /// </summary>
-    internal static (double Accuracy, double Loss) Score(float[][] weights, float[] biases, LinearForm form, IReadOnlyList<SparseRow> rows,
-        IReadOnlyList<int> labels, int threads)
-    {
-        var scores = new double[rows.Count][];
-        for (var i = 0; i < scores.Length; i++) scores[i] = new double[biases.Length];
-        Parallel.For(0, biases.Length, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 }, k =>
-        {
-            var w = weights[k];
-            for (var i = 0; i < rows.Count; i++)
-            {
-                double score = biases[k];
-                var row = rows[i];
-                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[row.Indices[j]] * row.Values[j];
-                scores[i][k] = score;
-            }
-        });
-        return Scores.AccuracyAndLoss(scores.Select(s => LinearModel.Normalise(s, form)).ToList(), labels);
     }
 
     /// <summary>Accuracy and mean cross-entropy, on labelled rows, of the model θ is (0 and 0 for none).</summary>

@@ -39,8 +39,11 @@ public sealed class TfidfVectorizer
     public int FeatureCount => idf.Length;
     public IReadOnlyList<float> Idf => idf;
 
-    /// <summary>Learns the features and their idf from the training documents' tokens.</summary>
-    public static TfidfVectorizer Fit(IReadOnlyList<IReadOnlyList<string>> documents, int maxNgram, int minDf, int maxChars)
+    /// <summary>
+    /// Learns the features and their idf from the training documents' tokens, read once as they are enumerated (so they
+    /// can stream from disk: only the distinct words and bigrams with their document counts are held).
+    /// </summary>
+    public static TfidfVectorizer Fit(IEnumerable<IReadOnlyList<string>> documents, int maxNgram, int minDf, int maxChars)
     {
         if (maxNgram is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(maxNgram), maxNgram, "n-grams must be 1 or 2");
         if (minDf < 1) throw new ArgumentOutOfRangeException(nameof(minDf), minDf, "min document frequency must be at least 1");
@@ -49,8 +52,10 @@ public sealed class TfidfVectorizer
         var bigramDf = new Dictionary<long, int>(PairComparer.Instance);
         var seenUnigrams = new HashSet<int>();
         var seenBigrams = new HashSet<long>(PairComparer.Instance);
+        var documentCount = 0;
         foreach (var document in documents)
         {
+            documentCount++;
             seenUnigrams.Clear();
             seenBigrams.Clear();
             var previous = -1;
@@ -90,7 +95,6 @@ public sealed class TfidfVectorizer
             if (!newId.TryGetValue(id, out var n)) newId[id] = n = newId.Count;
             return n;
         }
-        var n = documents.Count;
         var idfValues = new float[keptUnigrams.Count + keptBigrams.Length];
         var unigramPairs = new List<(int Token, int Feature)>();
         var bigrams = new Dictionary<long, int>(keptBigrams.Length, PairComparer.Instance);
@@ -98,12 +102,12 @@ public sealed class TfidfVectorizer
         foreach (var id in keptUnigrams)
         {
             unigramPairs.Add((Renumber(id), feature));
-            idfValues[feature++] = SmoothedIdf(n, unigramDf[id]);
+            idfValues[feature++] = SmoothedIdf(documentCount, unigramDf[id]);
         }
         foreach (var pair in keptBigrams)
         {
             bigrams[Pair(Renumber((int)(pair >> 32)), Renumber((int)(pair & 0xFFFFFFFF)))] = feature;
-            idfValues[feature++] = SmoothedIdf(n, bigramDf[pair]);
+            idfValues[feature++] = SmoothedIdf(documentCount, bigramDf[pair]);
         }
         var kept = new string[newId.Count];
         foreach (var (old, id) in newId) kept[id] = byId[old];

@@ -138,4 +138,31 @@ public sealed class DualCoordinateDescentTests
         var (warmObjective, coldObjective) = (warmFits.Sum(f => f.Objective), coldFits.Sum(f => f.Objective));
         Assert.Equal(1, warmObjective / coldObjective, 4);
     }
+
+    [Fact]
+    public void Taking_the_rows_gives_the_same_model_and_scores_them_as_the_model_does()
+    {
+        var (rows, labels, features) = Data(12, 4);
+        var copy = rows.Select(r => new SparseRow(r.Indices.ToArray(), r.Values.ToArray())).ToArray();
+        var kept = Solver(rows, labels, features);
+        var taking = new DualCoordinateDescent(copy, labels, features, Classes.Length, seed: 3, threads: 1, takeRows: true) { Tolerance = 0.1 };
+        kept.Fit(1);
+        kept.Fit(10);
+        taking.Fit(1);
+        taking.Fit(10);
+        var (weights, biases) = kept.Model();
+        var (takenWeights, takenBiases) = taking.Model();
+        Assert.Equal(biases, takenBiases);
+        for (var k = 0; k < weights.Length; k++) Assert.Equal(weights[k], takenWeights[k]);
+        // The taken rows are renumbered in place (the solver's order), yet scored as the model scores the originals.
+        Assert.Contains(Enumerable.Range(0, rows.Length), i => !copy[i].Indices.SequenceEqual(rows[i].Indices));
+        var training = taking.TrainingScores();
+        var scored = taking.Scores(rows);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var model = Scores(weights, biases, rows[i]);
+            Assert.Equal(model, scored[i]); // exactly: the same floats summed in the same order
+            for (var k = 0; k < model.Length; k++) Assert.Equal(model[k], training[i][k], 1e-9);
+        }
+    }
 }
