@@ -4,6 +4,9 @@
 #                  [--lock FILE]   (default /work/measure.lock, the machine's timed-measurement lock)
 #                  [--max-len N]   (fasttext's row length; default 500. The LSTM always reads 500 words)
 #                  [--model RUN]   (eval and predict score with RUN instead of this size's fasttext run)
+#                  [--lstm-minutes M] (stop the LSTM's training with SIGINT, as Ctrl+C does, after M minutes: it saves its
+#                                  checkpoint and exits; the row then covers reading, encoding, M minutes of steps and the
+#                                  save, and the log its steps done, for an epoch too long to wait for)
 # Writes a corpus of DOCS documents derived from ../shared/data/chinanews/train.tsv.gz (bench `corpus`, under --work,
 # never in the repository), then runs, each under `flock /work/measure.lock` and `/usr/bin/time -v`:
 #   ft      changwen train C --model fasttext --lr 0.01 --epochs 1 --clip-grad-norm none --bucket false   (cold cache)
@@ -23,6 +26,7 @@ work=/tmp/cw-scale
 lock=/work/measure.lock
 maxlen=()
 model=
+lstm_minutes=
 while [ $# -gt 0 ]; do
   case $1 in
     --changwen) changwen_dir=$2; shift 2 ;;
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --lock) lock=$2; shift 2 ;;
     --max-len) maxlen=(--max-len "$2"); shift 2 ;;
     --model) model=$2; shift 2 ;;
+    --lstm-minutes) lstm_minutes=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,12 +51,13 @@ export CHANGWEN_CACHE="$work/cache-$tag"
 run_ft="$work/run-ft-$tag"
 scorer=${model:-$run_ft}
 
-measure() { # NAME ARGS...
+measure() { # NAME ARGS...   (STOP_AFTER=S: SIGINT after S seconds, and an exit on it is not a failure)
   local name=$1; shift
   local log="$work/$name-$tag.log" time="$work/$name-$tag.time"
   echo "== $name ($docs documents): changwen $*" >&2
-  flock "$lock" bash -c 'date +%s.%N > "$0.start"; exec nice -n 10 /usr/bin/time -v -o "$0" "$@"' "$time" "$changwen_dir/changwen" "$@" > "$log" 2>&1 \
-    || { echo "$name failed, see $log" >&2; tail -5 "$log" >&2; return 1; }
+  local limit=(); [ -n "${STOP_AFTER:-}" ] && limit=(timeout -s INT "$STOP_AFTER")
+  flock "$lock" bash -c 'date +%s.%N > "$0.start"; exec nice -n 10 /usr/bin/time -v -o "$0" "$@"' "$time" "${limit[@]}" "$changwen_dir/changwen" "$@" > "$log" 2>&1 \
+    || [ -n "${STOP_AFTER:-}" ] || { echo "$name failed, see $log" >&2; tail -5 "$log" >&2; return 1; }
   local started; started=$(cat "$time.start")
   local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
   local wall user sys rss
@@ -75,7 +81,11 @@ if has ft; then
 fi
 if has lstm; then
   rm -rf "$work/run-lstm-$tag"
-  measure train-lstm train "$corpus" --tokenizer "$tokenizer" --model lstm --max-len 500 --epochs 1 --out "$work/run-lstm-$tag"
+  if [ -n "$lstm_minutes" ]; then
+    STOP_AFTER=$((lstm_minutes * 60)) measure "train-lstm-${lstm_minutes}min" train "$corpus" --tokenizer "$tokenizer" --model lstm --max-len 500 --epochs 1 --out "$work/run-lstm-$tag"
+  else
+    measure train-lstm train "$corpus" --tokenizer "$tokenizer" --model lstm --max-len 500 --epochs 1 --out "$work/run-lstm-$tag"
+  fi
 fi
 if has linear; then
   rm -rf "$work/run-linear-$tag"

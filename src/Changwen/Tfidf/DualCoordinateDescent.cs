@@ -46,6 +46,8 @@ internal sealed class DualCoordinateDescent
     /// <summary>Per class, the last fit's weights in the vectorizer's feature order, as floats (the model's), and its bias.</summary>
     private float[][]? modelWeights;
     private float[]? modelBiases;
+    /// <summary>The last fit's class scores of each training row (<see cref="TrainingScores"/>).</summary>
+    private double[][]? trainingScores;
     /// <summary>The w buffers (features, then the bias) of the classes being fitted, reused across classes and calls.</summary>
     private readonly System.Collections.Concurrent.ConcurrentBag<double[]> buffers = [];
     private double currentC;
@@ -96,18 +98,23 @@ internal sealed class DualCoordinateDescent
         var fits = new BinaryFit[classes];
         var weights = new float[classes][];
         var biases = new float[classes];
+        var scores = new double[rows.Length][];
+        for (var i = 0; i < scores.Length; i++) scores[i] = new double[classes];
         Parallel.For(0, classes, parallel, k =>
         {
             var w = buffers.TryTake(out var buffer) ? buffer : new double[features + 1];
             if (ratio > 0) Rescale(k, w, c, ratio);
             else Start(k, w, c);
             fits[k] = Solve(k, w, c, ct);
-            weights[k] = new float[features];
-            for (var f = 0; f < features; f++) weights[k][f] = (float)w[position[f]];
+            // The model's floats; the training rows scored by them here, while w is in the solver's (cache-friendly) order.
+            var model = weights[k] = new float[features];
+            for (var f = 0; f < features; f++) model[f] = (float)w[position[f]];
             biases[k] = (float)w[features];
+            for (var f = 0; f < w.Length; f++) w[f] = (float)w[f];
+            for (var i = 0; i < rows.Length; i++) scores[i][k] = Dot(w, rows[i]);
             buffers.Add(w);
         });
-        (modelWeights, modelBiases, currentC) = (weights, biases, c);
+        (modelWeights, modelBiases, trainingScores, currentC) = (weights, biases, scores, c);
         return fits;
     }
 
@@ -119,30 +126,10 @@ internal sealed class DualCoordinateDescent
         modelWeights is null ? throw new InvalidOperationException("nothing fitted yet") : (modelWeights, modelBiases!);
 
     /// <summary>
-    /// Each training row's class scores w·x + b (class by class, as <see cref="Model"/>'s float weights and biases
-    /// give them), in the rows' order.
+    /// Each training row's class scores w·x + b by the last fit's float weights (<see cref="Model"/>'s), in the rows'
+    /// order: summed in the solver's feature order, so equal to the model's own scores up to rounding.
     /// </summary>
-    public double[][] TrainingScores()
-    {
-        var (weights, biases) = Model();
-        // The rows are in the solver's order: feature[p] is the vectorizer's feature at position p.
-        var feature = new int[features];
-        for (var f = 0; f < features; f++) feature[position[f]] = f;
-        var scores = new double[rows.Length][];
-        Parallel.For(0, rows.Length, parallel, i =>
-        {
-            var row = rows[i];
-            var s = scores[i] = new double[classes];
-            for (var k = 0; k < classes; k++)
-            {
-                var w = weights[k];
-                double score = biases[k];
-                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[feature[row.Indices[j]]] * row.Values[j];
-                s[k] = score;
-            }
-        });
-        return scores;
-    }
+    public double[][] TrainingScores() => trainingScores ?? throw new InvalidOperationException("nothing fitted yet");
 
     /// <summary>
     /// The class scores of rows in the vectorizer's feature order (not the solver's), exactly as
