@@ -34,7 +34,9 @@ public static class TorchRuntime
     /// memory: at 500 words about 100,000 minor faults and as much system as user CPU time per step (bench
     /// <c>step-profile</c>). Raising the mmap threshold to 1 GiB, the trim threshold to 2 GiB and the top pad to 256 MB
     /// cut that to about 9,000 faults and the step from 786 to 581 ms (docs/benchmarks.md). The cost: the resident size
-    /// stays at the high-water mark of the run, which a training run reaches every step anyway; so training asks for it
+    /// stays at the main arena's high-water mark, which grows as the varying batch shapes fragment it over a long run
+    /// (an LSTM at 500 words: 1.9 GB after 250 steps, 2.4 GB after 1,000, 3.3 GB after 1,600 of a million-document
+    /// epoch, where glibc's defaults keep 0.9 GB at two thirds of the speed; docs/benchmarks.md, "Session 8"); so training asks for it
     /// (<see cref="Training.Trainer"/>), and a server, whose requests vary, keeps glibc's defaults. Process-wide and
     /// idempotent; skipped when the user tunes malloc through the environment. Returns whether the settings are in force.
     /// </summary>
