@@ -338,7 +338,8 @@ public static class TrainingJob
             var trainChosen = Tfidf.LinearSample.Choose(encoded.RawTrainLengths, maxTrainTokens, seed);
             var rate = trainChosen.Count(c => c) / (double)Math.Max(1, trainChosen.Length);
             var valChosen = Tfidf.LinearSample.AtRate(Val.Count, rate, seed + 1);
-            var classIndex = segmented.LabelTable.Select(label => classes.ToList().IndexOf(label)).ToArray();
+            var classList = classes.ToList();
+            var classIndex = segmented.LabelTable.Select(label => classList.IndexOf(label)).ToArray();
             Tfidf.LinearDocument Linear(SegmentedDocument doc, bool validation) =>
                 new(segmented.ToTokenized(doc).Tokens, classIndex[doc.Label], validation);
 

@@ -132,30 +132,6 @@ internal sealed class DualCoordinateDescent
     public double[][] TrainingScores() => trainingScores ?? throw new InvalidOperationException("nothing fitted yet");
 
     /// <summary>
-    /// The class scores of rows in the vectorizer's feature order (not the solver's), exactly as
-    /// <see cref="LinearModel.Probabilities(SparseRow)"/> computes them from <see cref="Model"/>'s weights: the same
-    /// float-rounded weights, summed in the same order, so a candidate is judged without first building its model.
-    /// </summary>
-    public double[][] Scores(IReadOnlyList<SparseRow> vectorizerRows)
-    {
-        var (weights, biases) = Model();
-        var scores = new double[vectorizerRows.Count][];
-        for (var i = 0; i < scores.Length; i++) scores[i] = new double[classes];
-        Parallel.For(0, classes, parallel, k =>
-        {
-            var w = weights[k];
-            for (var i = 0; i < vectorizerRows.Count; i++)
-            {
-                double score = biases[k];
-                var row = vectorizerRows[i];
-                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[row.Indices[j]] * row.Values[j];
-                scores[i][k] = score;
-            }
-        });
-        return scores;
-    }
-
-    /// <summary>
     /// The rows with features renumbered by decreasing document frequency (ties: original order), each row's entries in
     /// the new order. A coordinate step reads and writes w at every nonzero of a row, at random places in 1.2 M
     /// doubles; with the frequent words first, most of those accesses fall in the first few hundred kilobytes of w,

@@ -123,7 +123,8 @@ public static class LinearTrainer
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var binary = solver.Fit(cValue, ct);
             var (trainAccuracy, trainLoss) = AccuracyAndLoss(solver.TrainingScores(), LinearForm.OneVsRest, trainLabels);
-            var (valAccuracy, valLoss) = AccuracyAndLoss(solver.Scores(val), LinearForm.OneVsRest, valLabels);
+            var (weights, biases) = solver.Model();
+            var (valAccuracy, valLoss) = AccuracyAndLoss(ClassScores(weights, biases, val, threads), LinearForm.OneVsRest, valLabels);
             var fit = new LinearFit(cValue, trainAccuracy, trainLoss, valAccuracy, valLoss, fitClock.Elapsed.TotalSeconds)
             {
                 Iterations = binary.Max(b => b.Epochs), Objective = binary.Sum(b => b.Objective), Converged = binary.All(b => b.Converged),
@@ -135,7 +136,7 @@ public static class LinearTrainer
                 $"one-vs-rest C={cValue:G} ({DualSolverName}, tolerance {DualTolerance:G}): train accuracy {trainAccuracy:P2}, val accuracy {valAccuracy:P2}, val loss {valLoss:F4} ({binary.Min(b => b.Epochs)}–{fit.Iterations} epochs per class, {binary.Count(b => !b.Converged)} classes stopped at the epoch cap, primal objective {fit.Objective:F4}, {fit.Seconds:F1} s, {fit.CpuSeconds:F1} CPU-s)"));
             if (!Improves(fit, best)) continue;
             best = fit;
-            bestModel = solver.Model();
+            bestModel = (weights, biases);
         }
         return (new LinearModel(vectorizer, bestModel.Weights!, bestModel.Biases!, best!.C, LinearForm.OneVsRest), fits);
     }
@@ -247,6 +248,28 @@ public static class LinearTrainer
     /// quarter of a second each at the sample's bound; docs/benchmarks.md, "Memory at scale").
     /// </summary>
     internal static void ReleaseGarbage() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    /// <summary>
+    /// The class scores W·x + b of rows, exactly as <see cref="LinearModel.Probabilities(SparseRow)"/> sums them (same
+    /// float weights, same order), computed one class at a time so each class's weights stay in cache for all rows.
+    /// </summary>
+    internal static double[][] ClassScores(float[][] weights, float[] biases, IReadOnlyList<SparseRow> rows, int threads)
+    {
+        var scores = new double[rows.Count][];
+        for (var i = 0; i < scores.Length; i++) scores[i] = new double[biases.Length];
+        Parallel.For(0, biases.Length, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 }, k =>
+        {
+            var w = weights[k];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                double score = biases[k];
+                var row = rows[i];
+                for (var j = 0; j < row.Indices.Length; j++) score += (double)w[row.Indices[j]] * row.Values[j];
+                scores[i][k] = score;
+            }
+        });
+        return scores;
+    }
 
     /// <summary>Accuracy and mean cross-entropy of class scores W·x + b in <paramref name="form"/>.</summary>
     private static (double Accuracy, double Loss) AccuracyAndLoss(double[][] scores, LinearForm form, IReadOnlyList<int> labels) =>

@@ -157,7 +157,7 @@ public sealed class DualCoordinateDescentTests
         // The taken rows are renumbered in place (the solver's order), yet scored as the model scores the originals.
         Assert.Contains(Enumerable.Range(0, rows.Length), i => !copy[i].Indices.SequenceEqual(rows[i].Indices));
         var training = taking.TrainingScores();
-        var scored = taking.Scores(rows);
+        var scored = LinearTrainer.ClassScores(takenWeights, takenBiases, rows, threads: 1);
         for (var i = 0; i < rows.Length; i++)
         {
             var model = Scores(weights, biases, rows[i]);
