@@ -35,9 +35,10 @@ public static class TorchRuntime
     /// <c>step-profile</c>). Raising the mmap threshold to 1 GiB, the trim threshold to 2 GiB and the top pad to 256 MB
     /// cut that to about 9,000 faults and the step from 786 to 581 ms (docs/benchmarks.md). The cost: the resident size
     /// stays at the main arena's high-water mark, which grows as the varying batch shapes fragment it over a long run
-    /// (an LSTM at 500 words: 1.9 GB after 250 steps, 2.4 GB after 1,000, 3.3 GB after 1,600 of a million-document
-    /// epoch, where glibc's defaults keep 0.9 GB at two thirds of the speed; docs/benchmarks.md, "Session 8"); so training asks for it
-    /// (<see cref="Training.Trainer"/>), and a server, whose requests vary, keeps glibc's defaults. Process-wide and
+    /// (an LSTM at 500 words: 1.9 GB after 250 steps, 3.3 GB after 1,600 of a million-document epoch, where glibc's
+    /// defaults keep 0.9 GB at two thirds of the speed; docs/benchmarks.md, "Session 8"), so training hands the free
+    /// pages back every so many steps (<see cref="ReleaseFreedMemory"/>). Training asks for these settings
+    /// (<see cref="Training.Trainer"/>); a server, whose requests vary, keeps glibc's defaults. Process-wide and
     /// idempotent; skipped when the user tunes malloc through the environment. Returns whether the settings are in force.
     /// </summary>
     public static bool KeepFreedMemory()
@@ -54,6 +55,23 @@ public static class TorchRuntime
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { /* not glibc (musl): keep its defaults */ }
             return MallocTuned;
         }
+    }
+
+    /// <summary>
+    /// Hands the free pages inside malloc's arenas back to the kernel (glibc's <c>malloc_trim</c>), once
+    /// <see cref="KeepFreedMemory"/> has stopped glibc from doing it after every free. Why it is needed: batches of
+    /// varying shapes (the length buckets) leave free blocks between live ones that the next, differently sized tensors
+    /// cannot use, so the arena grows with the steps taken, not with the data (an LSTM at 500 words: 1.9 GB after 250
+    /// steps, 3.3 GB after 1,600). Called every so many steps (<see cref="Training.Trainer.ReleaseMemoryEverySteps"/>),
+    /// it costs the next step one round of page faults (the pages it then touches are fresh), and the resident size
+    /// stays near what that many steps reach. Does nothing when the settings are not in force (glibc's own trimming then
+    /// runs) or where malloc is not glibc's.
+    /// </summary>
+    public static void ReleaseFreedMemory()
+    {
+        if (!MallocTuned) return;
+        try { malloc_trim(0); }
+        catch (EntryPointNotFoundException) { /* a libc without malloc_trim: nothing to hand back this way */ }
     }
 
     /// <summary>Whether <see cref="KeepFreedMemory"/> has put its settings in force in this process.</summary>
@@ -177,6 +195,9 @@ public static class TorchRuntime
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int param, int value);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
 
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int setenv(string name, string value, int overwrite);
