@@ -59,13 +59,10 @@ public static class TorchRuntime
 
     /// <summary>
     /// Hands the free pages inside malloc's arenas back to the kernel (glibc's <c>malloc_trim</c>), once
-    /// <see cref="KeepFreedMemory"/> has stopped glibc from doing it after every free. Why it is needed: batches of
-    /// varying shapes (the length buckets) leave free blocks between live ones that the next, differently sized tensors
-    /// cannot use, so the arena grows with the steps taken, not with the data (an LSTM at 500 words: 1.9 GB after 250
-    /// steps, 3.3 GB after 1,600). Called every so many steps (<see cref="Training.Trainer.ReleaseMemoryEverySteps"/>),
-    /// it costs the next step one round of page faults (the pages it then touches are fresh), and the resident size
-    /// stays near what that many steps reach. Does nothing when the settings are not in force (glibc's own trimming then
-    /// runs) or where malloc is not glibc's.
+    /// <see cref="KeepFreedMemory"/> has stopped glibc from doing it after every free: batches of varying shapes leave
+    /// holes in the arena that later tensors do not fit, so it would grow with the steps taken (when and why it is called:
+    /// <see cref="Training.Trainer.ReleaseMemoryEverySteps"/>). Does nothing when the settings are not in force (glibc's
+    /// own trimming then runs) or where malloc is not glibc's.
     /// </summary>
     public static void ReleaseFreedMemory()
     {

@@ -11,7 +11,7 @@ namespace Changwen.Tfidf;
 internal static class LinearSample
 {
     /// <summary>
-    /// 20 million word tokens: about twice the chinanews training split (15,868 documents, ~11 M tokens). At the bound
+    /// 20 million word tokens: about 1.5 times the chinanews training split (19,835 documents, ~13 M tokens). At the bound
     /// (the perturbed chinanews corpora of bench/scale.sh: 31,500 documents, 25 M nonzeros, 2 M features, 17 classes)
     /// the whole run peaks at about 0.8 GB. Not lower: reading a seeded 75 % of chinanews' training documents cost two
     /// points of validation accuracy (82.17 → 80.16 %; docs/benchmarks.md, "Session 9"), so the fit still gains from
